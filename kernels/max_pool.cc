@@ -1,0 +1,39 @@
+// Compiles kernels/max_pool-inl.h once per Highway target and exports it.
+#undef HWY_TARGET_INCLUDE
+#define HWY_TARGET_INCLUDE "max_pool.cc"
+#include "hwy/foreach_target.h"  // IWYU pragma: keep
+
+#include "hwy/highway.h"
+#include "kernels.h"
+#include "max_pool-inl.h"
+
+HWY_BEFORE_NAMESPACE();
+namespace simdpool {
+namespace kernels {
+namespace HWY_NAMESPACE {
+
+bool MaxPool2DEntry(const internal::Plan& plan, const float* src, float* dst, int64_t* indices) {
+  return MaxPool2D(plan, src, dst, indices);
+}
+
+// NOLINTNEXTLINE(google-readability-namespace-comments)
+}  // namespace HWY_NAMESPACE
+}  // namespace kernels
+}  // namespace simdpool
+HWY_AFTER_NAMESPACE();
+
+#if HWY_ONCE
+#include "dispatch.h"
+
+namespace simdpool {
+namespace kernels {
+
+HWY_EXPORT(MaxPool2DEntry);
+
+bool MaxPool2D(int64_t target, const internal::Plan& plan, const float* src, float* dst, int64_t* indices) {
+  return SIMDPOOL_DISPATCH(MaxPool2DEntry, target)(plan, src, dst, indices);
+}
+
+}  // namespace kernels
+}  // namespace simdpool
+#endif  // HWY_ONCE

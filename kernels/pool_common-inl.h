@@ -1,0 +1,153 @@
+// Per-target helpers shared by the pooling kernels: strided column loads,
+// padded row buffers for channels-first rows, and int64 index stores.
+
+// Normal include guard for the target-independent part.
+#ifndef SIMDPOOL_KERNELS_POOL_COMMON_H_
+#define SIMDPOOL_KERNELS_POOL_COMMON_H_
+
+#include <algorithm>
+#include <cstdint>
+#include <cstring>
+#include <limits>
+#include <memory>
+#include <vector>
+
+#include "hwy/aligned_allocator.h"
+#include "plan.h"
+
+namespace simdpool {
+namespace kernels {
+
+constexpr float kInfinity = std::numeric_limits<float>::infinity();
+
+// Channels-first rows padded on both sides, so that a whole output row is
+// computed with full vectors and no bounds checks. Each input row is copied
+// once per plane into a ring of `ring` slots (the dilated kernel height), so
+// every row an output row needs is resident at the same time.
+class PaddedRows {
+ public:
+  // `pad_left` columns before the row and enough after it for `last_column`
+  // (the largest column, relative to the row start, any load may touch).
+  PaddedRows(int64_t ring, int64_t width, int64_t pad_left, int64_t last_column, float pad_value)
+      : ring_(ring),
+        width_(width),
+        pad_left_(pad_left),
+        pitch_(pad_left + last_column + 1),
+        pad_value_(pad_value),
+        storage_(hwy::AllocateAligned<float>(static_cast<size_t>(ring * pitch_))),
+        row_in_slot_(static_cast<size_t>(ring), -1) {}
+
+  bool ok() const { return storage_ != nullptr; }
+
+  void NewPlane() { std::fill(row_in_slot_.begin(), row_in_slot_.end(), int64_t{-1}); }
+
+  // Pointer p with p[x] = input row `h` at column x for x in
+  // [-pad_left, last_column], padding filled with the pad value.
+  const float* Row(const float* plane, int64_t h) {
+    const size_t slot = static_cast<size_t>(h % ring_);
+    float* row = storage_.get() + static_cast<int64_t>(slot) * pitch_;
+    if (row_in_slot_[slot] != h) {
+      row_in_slot_[slot] = h;
+      std::fill(row, row + pad_left_, pad_value_);
+      std::memcpy(row + pad_left_, plane + h * width_, static_cast<size_t>(width_) * sizeof(float));
+      std::fill(row + pad_left_ + width_, row + pitch_, pad_value_);
+    }
+    return row + pad_left_;
+  }
+
+ private:
+  int64_t ring_, width_, pad_left_, pitch_;
+  float pad_value_;
+  hwy::AlignedFreeUniquePtr<float[]> storage_;
+  std::vector<int64_t> row_in_slot_;
+};
+
+}  // namespace kernels
+}  // namespace simdpool
+
+#endif  // SIMDPOOL_KERNELS_POOL_COMMON_H_
+
+// Per-target part, re-emitted for every target.
+#if defined(SIMDPOOL_KERNELS_POOL_COMMON_INL_H_) == defined(HWY_TARGET_TOGGLE)
+#ifdef SIMDPOOL_KERNELS_POOL_COMMON_INL_H_
+#undef SIMDPOOL_KERNELS_POOL_COMMON_INL_H_
+#else
+#define SIMDPOOL_KERNELS_POOL_COMMON_INL_H_
+#endif
+
+#include "hwy/highway.h"
+
+HWY_BEFORE_NAMESPACE();
+namespace simdpool {
+namespace kernels {
+namespace HWY_NAMESPACE {
+namespace hn = hwy::HWY_NAMESPACE;
+
+// Loads lanes j = 0..N-1 from p[j * stride]. kStride is 1, 2 or 0 (any
+// stride, via gather). Stride 2 reads p[0 .. 2N-1], one element past the last
+// lane: callers guarantee that element is readable.
+template <int kStride, class D>
+HWY_INLINE hn::Vec<D> LoadColumns(D d, const float* HWY_RESTRICT p,
+                                  hn::Vec<hn::RebindToSigned<D>> gather_offsets) {
+  if constexpr (kStride == 1) {
+    return hn::LoadU(d, p);
+#if HWY_TARGET != HWY_SCALAR
+  } else if constexpr (kStride == 2) {
+    return hn::ConcatEven(d, hn::LoadU(d, p + hn::Lanes(d)), hn::LoadU(d, p));
+#endif
+  } else {
+    return hn::GatherIndex(d, p, gather_offsets);
+  }
+}
+
+// Stores the int32 index lanes of `v` as int64. kOneLane: d has one lane
+// (the channel tail of small NHWC tensors).
+template <bool kOneLane, class DI>
+HWY_INLINE void StoreIndices(DI di, hn::Vec<DI> v, int64_t* HWY_RESTRICT out) {
+#if HWY_TARGET == HWY_SCALAR
+  (void)di;
+  out[0] = hn::GetLane(v);
+#else
+  if constexpr (kOneLane) {
+    (void)di;
+    out[0] = hn::GetLane(v);
+  } else {
+    const hn::Half<DI> dh;
+    const hn::Rebind<int64_t, hn::Half<DI>> d64;
+    hn::StoreU(hn::PromoteTo(d64, hn::LowerHalf(dh, v)), d64, out);
+    hn::StoreU(hn::PromoteTo(d64, hn::UpperHalf(dh, v)), d64, out + hn::Lanes(d64));
+  }
+#endif
+}
+
+// Offsets j * stride for GatherIndex.
+template <class D>
+HWY_INLINE hn::Vec<hn::RebindToSigned<D>> StrideOffsets(D d, int64_t stride) {
+  const hn::RebindToSigned<D> di;
+  (void)d;
+  return hn::Mul(hn::Iota(di, 0), hn::Set(di, static_cast<int32_t>(stride)));
+}
+
+// The padded row layout a channels-first row kernel needs: columns from
+// -pad_begin to the last one touched by the last (overlapping) vector.
+inline int64_t LastColumnTouched(const internal::Axis& w, size_t lanes) {
+  const int64_t n = static_cast<int64_t>(lanes);
+  const int64_t first_vector = w.out > n ? w.out - n : 0;
+  return (first_vector + n - 1) * w.stride - w.pad_begin + (w.kernel - 1) * w.dilation +
+         (w.stride - 1);
+}
+
+// Whether channels-first rows can be read in place: every vector load of a
+// row (including the stride-2 over-read) stays inside it.
+inline bool RowsReadInPlace(const internal::Axis& w, size_t lanes) {
+  return w.full_begin == 0 && w.full_end == w.out &&
+         w.out >= static_cast<int64_t>(lanes) && LastColumnTouched(w, lanes) < w.in;
+}
+
+// NOLINTNEXTLINE(google-readability-namespace-comments)
+}  // namespace HWY_NAMESPACE
+}  // namespace kernels
+}  // namespace simdpool
+HWY_AFTER_NAMESPACE();
+
+#endif  // toggle guard

@@ -1,0 +1,71 @@
+// The C API: thin wrappers that keep the last error message per thread.
+#include <cstring>
+#include <string>
+
+#include "pool.h"
+#include "problem.h"
+#include "simdpool/simdpool.h"
+#include "targets.h"
+
+namespace {
+
+thread_local std::string g_last_error;
+
+simdpool_status Report(const simdpool::internal::Error& e) {
+  g_last_error = e.message;
+  return e.status;
+}
+
+}  // namespace
+
+extern "C" {
+
+void simdpool_problem_init(simdpool_problem* p) {
+  if (p == nullptr) return;
+  std::memset(p, 0, sizeof(*p));
+  p->op = SIMDPOOL_OP_MAX;
+  p->layout = SIMDPOOL_LAYOUT_NCHW;
+  p->dtype = SIMDPOOL_DTYPE_F32;
+  p->spatial_rank = 2;
+  p->batch = 1;
+  p->channels = 1;
+  for (int i = 0; i < SIMDPOOL_MAX_SPATIAL_RANK; ++i) {
+    p->input[i] = 1;
+    p->kernel[i] = 1;
+    p->dilation[i] = 1;
+  }
+  p->count_include_pad = 1;
+  p->pad_limit = SIMDPOOL_PAD_LIMIT_TORCH;
+}
+
+simdpool_status simdpool_validate(const simdpool_problem* problem, simdpool_shape* output_shape) {
+  return Report(simdpool::internal::Validate(problem, output_shape));
+}
+
+simdpool_status simdpool_run(const simdpool_problem* problem, const void* src, void* dst,
+                             int64_t* indices) {
+  return Report(simdpool::internal::Run(problem, src, dst, indices));
+}
+
+const char* simdpool_last_error(void) { return g_last_error.c_str(); }
+
+size_t simdpool_problem_to_string(const simdpool_problem* problem, char* buf, size_t capacity) {
+  const std::string s =
+      problem ? simdpool::internal::ProblemToString(*problem) : std::string("(null)");
+  if (buf != nullptr && capacity > 0) {
+    const size_t n = s.size() < capacity - 1 ? s.size() : capacity - 1;
+    std::memcpy(buf, s.data(), n);
+    buf[n] = '\0';
+  }
+  return s.size();
+}
+
+simdpool_status simdpool_force_target(const char* name) {
+  std::string error;
+  if (!simdpool::internal::ForceTarget(name, &error)) {
+    return Report({SIMDPOOL_INVALID_ARGUMENT, error});
+  }
+  return Report({});
+}
+
+}  // extern "C"

@@ -1,0 +1,163 @@
+// Random problems over every parameter, each run on every target and compared
+// bit for bit (values, NaN payloads, signed zeros, indices) with the
+// reference. Buffers sit against inaccessible pages and sentinel zones.
+#include <cmath>
+#include <cstdio>
+#include <random>
+#include <string>
+#include <vector>
+
+#include "test_util.h"
+
+namespace simdpool {
+namespace test {
+namespace {
+
+// Data with ties (small integers), NaN, +-inf and -0 sprinkled in.
+std::vector<float> RandomData(size_t n, std::mt19937_64& rng) {
+  std::uniform_int_distribution<int> small(-4, 4), kind(0, 39);
+  std::uniform_real_distribution<float> real(-100.0f, 100.0f);
+  std::vector<float> v(n);
+  for (float& x : v) {
+    switch (kind(rng)) {
+      case 0: x = std::numeric_limits<float>::quiet_NaN(); break;
+      case 1: x = -std::numeric_limits<float>::quiet_NaN(); break;
+      case 2: x = std::numeric_limits<float>::infinity(); break;
+      case 3: x = -std::numeric_limits<float>::infinity(); break;
+      case 4: x = -0.0f; break;
+      case 5: x = 0.0f; break;
+      default: x = (kind(rng) < 20) ? static_cast<float>(small(rng)) : real(rng);
+    }
+  }
+  return v;
+}
+
+// A random valid problem: channel and width tails 1..65, odd sizes, padding
+// (PyTorch-limited or ONNX-style asymmetric), dilation, ceil mode,
+// count_include_pad and divisor_override.
+Problem2D RandomProblem(std::mt19937_64& rng) {
+  auto uniform = [&rng](int64_t lo, int64_t hi) {
+    return std::uniform_int_distribution<int64_t>(lo, hi)(rng);
+  };
+  for (;;) {
+    const Op op = uniform(0, 1) ? Op::kMax : Op::kAvg;
+    const Layout layout = uniform(0, 1) ? Layout::kNCHW : Layout::kNHWC;
+    const int64_t channels = uniform(0, 3) == 0 ? uniform(1, 65) : uniform(1, 9);
+    Problem2D p(op, layout, uniform(1, 2), channels, uniform(1, 24), uniform(1, 80));
+    const int64_t kh = uniform(1, 5), kw = uniform(1, 5);
+    p.Kernel(kh, kw).Stride(uniform(0, 4), uniform(0, 4));
+    int64_t dh = 1, dw = 1;
+    if (op == Op::kMax && uniform(0, 2) == 0) {
+      dh = uniform(1, 3);
+      dw = uniform(1, 3);
+      p.Dilation(dh, dw);
+    }
+    const int64_t eh = dh * (kh - 1) + 1, ew = dw * (kw - 1) + 1;
+    if (uniform(0, 4) == 0) {
+      p.PadLimit(SIMDPOOL_PAD_LIMIT_NONE).Pad(uniform(0, eh), uniform(0, ew), uniform(0, eh), uniform(0, ew));
+    } else {
+      p.Pad(uniform(0, eh / 2), uniform(0, ew / 2));
+    }
+    p.CeilMode(uniform(0, 1) == 1);
+    if (op == Op::kAvg) {
+      p.CountIncludePad(uniform(0, 1) == 1);
+      if (uniform(0, 4) == 0) p.DivisorOverride(uniform(-3, 7));
+    }
+    simdpool_shape shape;
+    if (OutputShape(p, &shape).ok() && shape.elements > 0) return p;
+  }
+}
+
+// Max selects elements, so every bit must match, NaN payloads included.
+// An average's NaN payload comes from the adder (IEEE 754 leaves it open and
+// compilers may swap operands), so any NaN equals any NaN there.
+uint32_t ComparableBits(simdpool_op op, float f) {
+  if (op == SIMDPOOL_OP_AVG && std::isnan(f)) return 0x7FC00000u;
+  return Bits(f);
+}
+
+class Sweep2D : public TargetTest {};
+
+TEST_P(Sweep2D, BitIdenticalToReference) {
+  std::mt19937_64 rng(12345);
+  const int kCases = 700;
+  for (int i = 0; i < kCases; ++i) {
+    const Problem2D problem = RandomProblem(rng);
+    const simdpool_problem& c = problem.c_problem();
+    const bool with_indices = c.op == SIMDPOOL_OP_MAX && (i % 3 != 0);
+    SCOPED_TRACE("case " + std::to_string(i) + ": " + problem.ToString() +
+                 (with_indices ? " +indices" : ""));
+    simdpool_shape shape;
+    ASSERT_TRUE(OutputShape(problem, &shape).ok());
+    const size_t in_elements =
+        static_cast<size_t>(c.batch * c.channels * c.input[0] * c.input[1]);
+    const std::vector<float> data = RandomData(in_elements, rng);
+    const Outputs expected = RunReference(problem, data, with_indices);
+
+    const Guard guard = (i % 2 == 0) ? Guard::kAfter : Guard::kBefore;
+    GuardedBuffer<float> in(in_elements, guard);
+    std::copy(data.begin(), data.end(), in.data());
+    const size_t n = static_cast<size_t>(shape.elements);
+    GuardedBuffer<float> out(n, guard);
+    GuardedBuffer<int64_t> idx(with_indices ? n : 1, guard);
+    const Status status = simdpool::Run(problem, in.data(), out.data(), with_indices ? idx.data() : nullptr);
+    ASSERT_TRUE(status.ok()) << status.message();
+    for (size_t o = 0; o < n; ++o) {
+      ASSERT_EQ(ComparableBits(c.op, out[o]), ComparableBits(c.op, expected.values[o]))
+          << "output " << o << ": " << out[o] << " vs reference " << expected.values[o];
+      if (with_indices) {
+        ASSERT_EQ(idx[o], expected.indices[o]) << "index of output " << o;
+      }
+    }
+    ASSERT_TRUE(in.Intact());
+    ASSERT_TRUE(out.Intact()) << "write outside the output tensor";
+    ASSERT_TRUE(idx.Intact()) << "write outside the index tensor";
+  }
+}
+
+// NCHW and NHWC give the same logical outputs, bit for bit (SEMANTICS §13.43).
+TEST_P(Sweep2D, LayoutsAgree) {
+  std::mt19937_64 rng(777);
+  for (int i = 0; i < 150; ++i) {
+    Problem2D nchw = RandomProblem(rng);
+    simdpool_problem& c = nchw.c_problem();
+    c.layout = SIMDPOOL_LAYOUT_NCHW;
+    Problem2D nhwc = nchw;
+    nhwc.c_problem().layout = SIMDPOOL_LAYOUT_NHWC;
+    SCOPED_TRACE(nchw.ToString());
+    const int64_t C = c.channels, H = c.input[0], W = c.input[1];
+    const std::vector<float> a = RandomData(static_cast<size_t>(c.batch * C * H * W), rng);
+    std::vector<float> b(a.size());
+    for (int64_t n = 0; n < c.batch; ++n) {
+      for (int64_t ch = 0; ch < C; ++ch) {
+        for (int64_t hw = 0; hw < H * W; ++hw) b[(n * H * W + hw) * C + ch] = a[(n * C + ch) * H * W + hw];
+      }
+    }
+    simdpool_shape shape;
+    ASSERT_TRUE(OutputShape(nchw, &shape).ok());
+    const int64_t OHW = shape.dims[2] * shape.dims[3];
+    const bool with_indices = c.op == SIMDPOOL_OP_MAX;
+    std::vector<float> out_a(static_cast<size_t>(shape.elements)), out_b(out_a.size());
+    std::vector<int64_t> idx_a(out_a.size()), idx_b(out_a.size());
+    ASSERT_TRUE(simdpool::Run(nchw, a.data(), out_a.data(), with_indices ? idx_a.data() : nullptr).ok());
+    ASSERT_TRUE(simdpool::Run(nhwc, b.data(), out_b.data(), with_indices ? idx_b.data() : nullptr).ok());
+    for (int64_t n = 0; n < c.batch; ++n) {
+      for (int64_t ch = 0; ch < C; ++ch) {
+        for (int64_t o = 0; o < OHW; ++o) {
+          const size_t x = static_cast<size_t>((n * C + ch) * OHW + o);
+          const size_t y = static_cast<size_t>((n * OHW + o) * C + ch);
+          ASSERT_EQ(ComparableBits(c.op, out_a[x]), ComparableBits(c.op, out_b[y]));
+          if (with_indices) {
+            ASSERT_EQ(idx_a[x], idx_b[y]);
+          }
+        }
+      }
+    }
+  }
+}
+
+SIMDPOOL_INSTANTIATE_TARGET_TEST(Sweep2D);
+
+}  // namespace
+}  // namespace test
+}  // namespace simdpool

@@ -1,0 +1,85 @@
+// Test entry point: prints the compiled and supported targets before the run
+// and the targets the tests exercised after it, so a skipped target is seen.
+#include <gtest/gtest.h>
+
+#include <cstdio>
+#include <mutex>
+#include <set>
+#include <string>
+
+#include "hwy/targets.h"
+#include "kernels.h"
+#include "test_util.h"
+
+namespace simdpool {
+namespace test {
+namespace {
+
+std::mutex g_mutex;
+std::set<std::string>* g_exercised = new std::set<std::string>;
+
+std::string Join(const std::vector<std::string>& names) {
+  std::string s;
+  for (const std::string& n : names) s += (s.empty() ? "" : " ") + n;
+  return s;
+}
+
+class TargetReport : public ::testing::Environment {
+ public:
+  void SetUp() override {
+    std::printf("simdpool targets compiled:  %s\n", Join(CompiledTargets()).c_str());
+    std::printf("simdpool targets supported: %s\n", Join(SupportedTargets()).c_str());
+  }
+  void TearDown() override {
+    std::lock_guard<std::mutex> lock(g_mutex);
+    std::vector<std::string> ran(g_exercised->begin(), g_exercised->end());
+    std::printf("simdpool targets exercised: %s\n", ran.empty() ? "(none)" : Join(ran).c_str());
+  }
+};
+
+}  // namespace
+
+ScopedTarget::ScopedTarget(const std::string& target) {
+  const Status status = ForceTarget(target);
+  EXPECT_TRUE(status.ok()) << status.message();
+  EXPECT_EQ(ActiveTarget(), target);
+  if (target == "reference") return;
+  // The dispatch table entry for this target must hold that target's code.
+  for (int64_t bits = kernels::CompiledTargets(); bits != 0; bits &= bits - 1) {
+    const int64_t bit = bits & -bits;
+    if (target == hwy::TargetName(bit)) {
+      EXPECT_EQ(kernels::KernelTargetFor(bit), bit) << target;
+      return;
+    }
+  }
+  ADD_FAILURE() << "target " << target << " is not compiled in";
+}
+
+void NoteTargetExercised(const std::string& target) {
+  std::lock_guard<std::mutex> lock(g_mutex);
+  g_exercised->insert(target);
+}
+
+Outputs RunReference(const Problem2D& problem, const std::vector<float>& input, bool with_indices) {
+  simdpool_shape shape;
+  Outputs out;
+  EXPECT_TRUE(OutputShape(problem, &shape).ok());
+  out.values.assign(static_cast<size_t>(shape.elements), 0.0f);
+  if (with_indices) out.indices.assign(static_cast<size_t>(shape.elements), 0);
+  const std::string previous = ActiveTarget();
+  EXPECT_TRUE(ForceTarget("reference").ok());
+  const Status status =
+      Run(problem, input.data(), out.values.data(), with_indices ? out.indices.data() : nullptr);
+  EXPECT_TRUE(status.ok()) << status.message();
+  EXPECT_TRUE(ForceTarget(previous).ok());
+  return out;
+}
+
+}  // namespace test
+}  // namespace simdpool
+
+int main(int argc, char** argv) {
+  ::testing::InitGoogleTest(&argc, argv);
+  ::testing::AddGlobalTestEnvironment(new simdpool::test::TargetReport);
+  return RUN_ALL_TESTS();
+}
