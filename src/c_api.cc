@@ -1,5 +1,6 @@
 // The C API: thin wrappers that keep the last error message per thread.
 #include <cstring>
+#include <new>
 #include <string>
 
 #include "pool.h"
@@ -14,6 +15,16 @@ thread_local std::string g_last_error;
 simdpool_status Report(const simdpool::internal::Error& e) {
   g_last_error = e.message;
   return e.status;
+}
+
+// No exception crosses the C boundary: allocation failures become a status.
+template <typename F>
+simdpool_status Guarded(F&& body) {
+  try {
+    return Report(body());
+  } catch (const std::bad_alloc&) {
+    return Report({SIMDPOOL_OUT_OF_MEMORY, "out of memory"});
+  }
 }
 
 }  // namespace
@@ -39,12 +50,12 @@ void simdpool_problem_init(simdpool_problem* p) {
 }
 
 simdpool_status simdpool_validate(const simdpool_problem* problem, simdpool_shape* output_shape) {
-  return Report(simdpool::internal::Validate(problem, output_shape));
+  return Guarded([&] { return simdpool::internal::Validate(problem, output_shape); });
 }
 
 simdpool_status simdpool_run(const simdpool_problem* problem, const void* src, void* dst,
                              int64_t* indices) {
-  return Report(simdpool::internal::Run(problem, src, dst, indices));
+  return Guarded([&] { return simdpool::internal::Run(problem, src, dst, indices); });
 }
 
 const char* simdpool_last_error(void) { return g_last_error.c_str(); }

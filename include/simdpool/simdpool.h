@@ -3,7 +3,7 @@
  * Every function returns a status; on failure nothing is written to the
  * caller's outputs and simdpool_last_error() returns a message that names the
  * parameter, its value and the rule, e.g.
- *   "kernel[1]=0: kernel must be >= 1 (problem mb1ic3_ih5iw5_kh3kw0 ...)".
+ *   "kernel[1]=0: kernel must be >= 1".
  *
  * Semantics follow PyTorch 1.13 (see docs/semantics.md): max pooling returns
  * the first maximum in scan order (NaN propagates, its index is the last NaN),
@@ -95,7 +95,9 @@ typedef struct simdpool_shape {
 simdpool_status simdpool_validate(const simdpool_problem* problem,
                                   simdpool_shape* output_shape);
 
-/* Runs `problem`: src holds the input tensor, dst receives the output tensor
+/* Runs `problem` on the active target (see simdpool_force_target; if the
+ * SIMDPOOL_TARGET environment variable names an unusable target, every run
+ * fails with a message saying so until a target is forced). src holds the input tensor, dst receives the output tensor
  * (both dense, in the problem's layout and dtype). For max pooling, indices
  * (optional, NULL to skip) receives one int64 per output element: the flat
  * offset of the selected element inside its (n, c) plane (h * W + w), or -1
@@ -108,7 +110,7 @@ simdpool_status simdpool_run(const simdpool_problem* problem, const void* src,
 const char* simdpool_last_error(void);
 
 /* Writes the problem descriptor string (e.g.
- * "mb1ic64_ih112iw112_oh56ow56_kh3kw3_sh2sw2_ph1pw1_max_nchw_f32"),
+ * "mb1ic64_ih112iw112_kh3kw3_sh2sw2_ph1pw1_max_nchw_f32"),
  * truncated to capacity - 1 characters and NUL-terminated. Returns the
  * length of the full string. */
 size_t simdpool_problem_to_string(const simdpool_problem* problem, char* buf,
