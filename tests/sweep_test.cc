@@ -80,8 +80,8 @@ class Sweep2D : public TargetTest {};
 
 TEST_P(Sweep2D, BitIdenticalToReference) {
   std::mt19937_64 rng(12345);
-  const int kCases = 700;
-  for (int i = 0; i < kCases; ++i) {
+  const int cases = ScaledCount(700);
+  for (int i = 0; i < cases; ++i) {
     const Problem2D problem = RandomProblem(rng);
     const simdpool_problem& c = problem.c_problem();
     const bool with_indices = c.op == SIMDPOOL_OP_MAX && (i % 3 != 0);
@@ -118,7 +118,8 @@ TEST_P(Sweep2D, BitIdenticalToReference) {
 // NCHW and NHWC give the same logical outputs, bit for bit (SEMANTICS §13.43).
 TEST_P(Sweep2D, LayoutsAgree) {
   std::mt19937_64 rng(777);
-  for (int i = 0; i < 150; ++i) {
+  const int cases = ScaledCount(150);
+  for (int i = 0; i < cases; ++i) {
     Problem2D nchw = RandomProblem(rng);
     simdpool_problem& c = nchw.c_problem();
     c.layout = SIMDPOOL_LAYOUT_NCHW;

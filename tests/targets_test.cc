@@ -2,6 +2,9 @@
 #include <cstdlib>
 #include <string>
 
+#include "hwy/targets.h"
+#include "kernels.h"
+#include "targets.h"
 #include "test_util.h"
 
 namespace simdpool {
@@ -36,7 +39,33 @@ TEST(Targets, CompilesEveryAttainableX86Target) {
   for (const char* t : {"AVX3", "AVX2", "SSE4", "SSSE3"}) EXPECT_TRUE(Contains(compiled, t)) << t;
   EXPECT_TRUE(Contains(compiled, "SCALAR") || Contains(compiled, "EMU128"));
 }
+#elif defined(__aarch64__)
+// Highway 1.0.3 with GCC 12 attains these without any -march flag.
+TEST(Targets, CompilesEveryAttainableArmTarget) {
+  const std::vector<std::string> compiled = CompiledTargets();
+  for (const char* t : {"SVE2_128", "SVE_256", "SVE2", "SVE", "NEON"}) {
+    EXPECT_TRUE(Contains(compiled, t)) << t;
+  }
+  EXPECT_TRUE(Contains(compiled, "SCALAR") || Contains(compiled, "EMU128"));
+}
 #endif
+
+// Run by ctest under each emulated CPU (see tests/CMakeLists.txt) with the
+// target that CPU must select, e.g. SVE_256 for qemu -cpu max,sve256=on: the
+// automatic choice is that target and its dispatch runs that target's code.
+TEST(Targets, BestIsExpected) {
+  const char* expected = std::getenv("SIMDPOOL_EXPECT_BEST_TARGET");
+  if (expected == nullptr || *expected == '\0') GTEST_SKIP() << "SIMDPOOL_EXPECT_BEST_TARGET not set";
+  ASSERT_EQ(std::getenv("SIMDPOOL_TARGET"), nullptr) << "SIMDPOOL_TARGET overrides the choice";
+  ASSERT_TRUE(ForceTarget("").ok());
+  EXPECT_EQ(SupportedTargets().front(), expected);
+  EXPECT_EQ(ActiveTarget(), expected);
+  int64_t target = 0;
+  std::string error;
+  ASSERT_TRUE(internal::ActiveTarget(&target, &error)) << error;
+  ASSERT_NE(target, internal::kReferenceTarget);
+  EXPECT_STREQ(hwy::TargetName(kernels::KernelTargetFor(target)), expected);
+}
 
 TEST(Targets, ForceRejectsUnknownAndKeepsChoice) {
   ASSERT_TRUE(ForceTarget("reference").ok());

@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 
 #include <cstdio>
+#include <cstdlib>
 #include <mutex>
 #include <set>
 #include <string>
@@ -24,11 +25,23 @@ std::string Join(const std::vector<std::string>& names) {
   return s;
 }
 
+// SIMDPOOL_TEST_SCALE, or 100 if unset or not a positive integer.
+int TestScalePercent() {
+  const char* value = std::getenv("SIMDPOOL_TEST_SCALE");
+  if (value == nullptr) return 100;
+  char* end = nullptr;
+  const long percent = std::strtol(value, &end, 10);
+  return (end != value && *end == '\0' && percent > 0 && percent <= 100000) ? static_cast<int>(percent)
+                                                                        : 100;
+}
+
 class TargetReport : public ::testing::Environment {
  public:
   void SetUp() override {
     std::printf("simdpool targets compiled:  %s\n", Join(CompiledTargets()).c_str());
     std::printf("simdpool targets supported: %s\n", Join(SupportedTargets()).c_str());
+    std::printf("simdpool default target:    %s\n", ActiveTarget().c_str());
+    if (TestScalePercent() != 100) std::printf("simdpool test scale:        %d%%\n", TestScalePercent());
   }
   void TearDown() override {
     std::lock_guard<std::mutex> lock(g_mutex);
@@ -58,6 +71,11 @@ ScopedTarget::ScopedTarget(const std::string& target) {
 void NoteTargetExercised(const std::string& target) {
   std::lock_guard<std::mutex> lock(g_mutex);
   g_exercised->insert(target);
+}
+
+int ScaledCount(int count) {
+  const long long scaled = static_cast<long long>(count) * TestScalePercent() / 100;
+  return scaled < 1 ? 1 : static_cast<int>(scaled);
 }
 
 Outputs RunReference(const Problem2D& problem, const std::vector<float>& input, bool with_indices) {

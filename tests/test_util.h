@@ -30,6 +30,10 @@ class ScopedTarget {
 // Records which targets ran at least one test (printed at the end).
 void NoteTargetExercised(const std::string& target);
 
+// `count` scaled by SIMDPOOL_TEST_SCALE (a percentage, default 100; at least
+// 1): emulated runs (qemu) use a prefix of the same random case sequence.
+int ScaledCount(int count);
+
 // A test parameterised by target; the suffix of the test name is the target.
 class TargetTest : public ::testing::TestWithParam<std::string> {
  protected:
