@@ -23,31 +23,31 @@ namespace kernels {
 namespace HWY_NAMESPACE {
 namespace hn = hwy::HWY_NAMESPACE;
 
-// Divisor of output (oh, ow) as PyTorch computes it, or 0 for an empty window.
-inline int64_t AvgDivisor(const internal::Plan& plan, int64_t oh, int64_t ow) {
-  const internal::Axis& ah = plan.h;
-  const internal::Axis& aw = plan.w;
-  const int64_t valid_h = ah.tap_end[oh] - ah.tap_begin[oh];
-  const int64_t valid_w = aw.tap_end[ow] - aw.tap_begin[ow];
-  if (valid_h == 0 || valid_w == 0) return 0;
-  if (plan.problem.divisor_override != 0) return plan.problem.divisor_override;
-  if (plan.problem.count_include_pad) return ah.counted[oh] * aw.counted[ow];
-  return valid_h * valid_w;
-}
-
 // ---------------------------------------------------------------- NHWC
 
-template <class D>
+// kBlocks (1..4) vectors of channels of one output pixel, from channel c.
+// Several blocks keep independent add chains in flight.
+template <int kBlocks, class D>
 HWY_INLINE void AvgPixelNHWC(D d, const internal::Plan& plan, const float* HWY_RESTRICT image,
                              int64_t h0, int64_t hb, int64_t he, int64_t w0, int64_t wb,
                              int64_t we, hn::Vec<D> divisor, int64_t c, float* HWY_RESTRICT out) {
+  const size_t N = hn::Lanes(d);
   const int64_t C = plan.channels, W = plan.w.in;
-  auto sum = hn::Zero(d);
+  auto sum0 = hn::Zero(d), sum1 = sum0, sum2 = sum0, sum3 = sum0;
   for (int64_t h = h0 + hb; h < h0 + he; ++h) {
     const float* row = image + (h * W + w0) * C + c;
-    for (int64_t j = wb; j < we; ++j) sum = hn::Add(sum, hn::LoadU(d, row + j * C));
+    for (int64_t j = wb; j < we; ++j) {
+      const float* p = row + j * C;
+      sum0 = hn::Add(sum0, hn::LoadU(d, p));
+      if (kBlocks > 1) sum1 = hn::Add(sum1, hn::LoadU(d, p + N));
+      if (kBlocks > 2) sum2 = hn::Add(sum2, hn::LoadU(d, p + 2 * N));
+      if (kBlocks > 3) sum3 = hn::Add(sum3, hn::LoadU(d, p + 3 * N));
+    }
   }
-  hn::StoreU(hn::Div(sum, divisor), d, out + c);
+  hn::StoreU(hn::Div(sum0, divisor), d, out + c);
+  if (kBlocks > 1) hn::StoreU(hn::Div(sum1, divisor), d, out + c + N);
+  if (kBlocks > 2) hn::StoreU(hn::Div(sum2, divisor), d, out + c + 2 * N);
+  if (kBlocks > 3) hn::StoreU(hn::Div(sum3, divisor), d, out + c + 3 * N);
 }
 
 inline void AvgPoolNHWC(const internal::Plan& plan, const float* HWY_RESTRICT src,
@@ -63,25 +63,21 @@ inline void AvgPoolNHWC(const internal::Plan& plan, const float* HWY_RESTRICT sr
     for (int64_t oh = 0; oh < ah.out; ++oh) {
       for (int64_t ow = 0; ow < aw.out; ++ow) {
         float* out = dst + ((n * ah.out + oh) * aw.out + ow) * C;
-        const int64_t divisor = AvgDivisor(plan, oh, ow);
-        if (divisor == 0) {  // empty window
-          std::fill(out, out + C, 0.0f);
-          continue;
-        }
-        const float fdivisor = static_cast<float>(divisor);
+        const float fdivisor = plan.avg_divisors[oh * aw.out + ow];
         const int64_t hb = ah.tap_begin[oh], he = ah.tap_end[oh];
         const int64_t wb = aw.tap_begin[ow], we = aw.tap_end[ow];
         const int64_t h0 = ah.start[oh], w0 = aw.start[ow];
-        if (C >= N) {
-          const auto div = hn::Set(d, fdivisor);
-          int64_t c = 0;
-          for (; c + N <= C; c += N) AvgPixelNHWC(d, plan, image, h0, hb, he, w0, wb, we, div, c, out);
-          // Tail: one more vector overlapping the previous one.
-          if (c < C) AvgPixelNHWC(d, plan, image, h0, hb, he, w0, wb, we, div, C - N, out);
-        } else {
+        if (C < N) {
           const auto div = hn::Set(d1, fdivisor);
-          for (int64_t c = 0; c < C; ++c) AvgPixelNHWC(d1, plan, image, h0, hb, he, w0, wb, we, div, c, out);
+          for (int64_t c = 0; c < C; ++c) AvgPixelNHWC<1>(d1, plan, image, h0, hb, he, w0, wb, we, div, c, out);
+          continue;
         }
+        const auto div = hn::Set(d, fdivisor);
+        int64_t c = 0;
+        for (; c + 4 * N <= C; c += 4 * N) AvgPixelNHWC<4>(d, plan, image, h0, hb, he, w0, wb, we, div, c, out);
+        for (; c + N <= C; c += N) AvgPixelNHWC<1>(d, plan, image, h0, hb, he, w0, wb, we, div, c, out);
+        // Tail: one more vector overlapping the previous one.
+        if (c < C) AvgPixelNHWC<1>(d, plan, image, h0, hb, he, w0, wb, we, div, C - N, out);
       }
     }
   }
@@ -89,9 +85,10 @@ inline void AvgPoolNHWC(const internal::Plan& plan, const float* HWY_RESTRICT sr
 
 // ---------------------------------------------------------------- NCHW
 
-// Lanes(d) outputs of row `oh` from column ow0. `rows[r]` is input row
-// h0 + hb + r, readable at columns [-pad_begin, LastColumnTouched] (padding 0).
-template <int kStride, int kKernel, class D>
+// kVectors (1 or 2) vectors of outputs of row `oh` from column ow0: two keep
+// independent add chains in flight. `rows[r]` is input row h0 + hb + r,
+// readable at columns [-pad_begin, LastColumnTouched] (padding 0).
+template <int kStride, int kKernel, int kVectors, class D>
 HWY_INLINE void AvgRowVector(D d, const internal::Plan& plan, const float* const* rows,
                              int64_t num_rows, int64_t oh, int64_t ow0,
                              hn::Vec<hn::RebindToSigned<D>> gather_offsets, float* HWY_RESTRICT out) {
@@ -100,28 +97,17 @@ HWY_INLINE void AvgRowVector(D d, const internal::Plan& plan, const float* const
   const int64_t stride = kStride != 0 ? kStride : aw.stride;
   const int64_t kernel = kKernel != 0 ? kKernel : aw.kernel;
   const int64_t col0 = ow0 * stride - aw.pad_begin;
-  auto sum = hn::Zero(d);
+  const int64_t col1 = col0 + N * stride;
+  auto sum0 = hn::Zero(d), sum1 = sum0;
   for (int64_t r = 0; r < num_rows; ++r) {
-    const float* row = rows[r] + col0;
     for (int64_t j = 0; j < kernel; ++j) {
-      sum = hn::Add(sum, LoadColumns<kStride>(d, row + j, gather_offsets));
+      sum0 = hn::Add(sum0, LoadColumns<kStride>(d, rows[r] + col0 + j, gather_offsets));
+      if (kVectors > 1) sum1 = hn::Add(sum1, LoadColumns<kStride>(d, rows[r] + col1 + j, gather_offsets));
     }
   }
-  if (ow0 >= aw.full_begin && ow0 + N <= aw.full_end) {
-    // Interior columns share one divisor.
-    const float divisor = static_cast<float>(AvgDivisor(plan, oh, ow0));
-    hn::StoreU(hn::Div(sum, hn::Set(d, divisor)), d, out);
-    return;
-  }
-  // Border columns: per-lane divisors. An empty window sums only padding
-  // (+0); dividing it by +inf gives the +0 the reference returns.
-  HWY_ALIGN float divisors[HWY_MAX_BYTES / sizeof(float)];
-  for (int64_t j = 0; j < N; ++j) {
-    const int64_t ow = ow0 + j;
-    const int64_t divisor = ow < aw.out ? AvgDivisor(plan, oh, ow) : 1;
-    divisors[j] = divisor == 0 ? kInfinity : static_cast<float>(divisor);
-  }
-  hn::StoreU(hn::Div(sum, hn::Load(d, divisors)), d, out);
+  const float* divisors = plan.avg_divisors.data() + oh * aw.out + ow0;
+  hn::StoreU(hn::Div(sum0, hn::LoadU(d, divisors)), d, out);
+  if (kVectors > 1) hn::StoreU(hn::Div(sum1, hn::LoadU(d, divisors + N)), d, out + N);
 }
 
 template <int kStride, int kKernel>
@@ -150,17 +136,18 @@ void AvgPoolNCHW(const internal::Plan& plan, const float* HWY_RESTRICT src, floa
         rows[r] = padded ? padded->Row(plane, h) : plane + h * aw.in;
       }
       if (aw.out < N) {  // the row is shorter than a vector: compute into a buffer
-        AvgRowVector<kStride, kKernel>(d, plan, rows.data(), num_rows, oh, 0, gather_offsets, tail);
+        AvgRowVector<kStride, kKernel, 1>(d, plan, rows.data(), num_rows, oh, 0, gather_offsets, tail);
         std::copy(tail, tail + aw.out, out);
         continue;
       }
       int64_t ow = 0;
-      for (; ow + N <= aw.out; ow += N) {
-        AvgRowVector<kStride, kKernel>(d, plan, rows.data(), num_rows, oh, ow, gather_offsets, out + ow);
+      for (; ow + 2 * N <= aw.out; ow += 2 * N) {
+        AvgRowVector<kStride, kKernel, 2>(d, plan, rows.data(), num_rows, oh, ow, gather_offsets, out + ow);
       }
-      if (ow < aw.out) {  // last vector overlaps the previous one
-        ow = aw.out - N;
-        AvgRowVector<kStride, kKernel>(d, plan, rows.data(), num_rows, oh, ow, gather_offsets, out + ow);
+      // The last one or two vectors; the last overlaps its predecessor.
+      for (; ow < aw.out; ow += N) {
+        ow = std::min(ow, aw.out - N);
+        AvgRowVector<kStride, kKernel, 1>(d, plan, rows.data(), num_rows, oh, ow, gather_offsets, out + ow);
       }
     }
   }

@@ -33,34 +33,48 @@ HWY_INLINE void MaxUpdate(D d, hn::Vec<D> v, hn::Vec<hn::RebindToSigned<D>> inde
 
 // ---------------------------------------------------------------- NHWC
 
-// Lanes(d) channels of one output pixel, taps [hb, he) x [wb, we).
-template <bool kIndices, bool kOneLane, class D>
+// kBlocks (1..4) vectors of channels of one output pixel, from channel c,
+// taps [hb, he) x [wb, we). Several blocks keep independent compare/blend
+// chains in flight; one chain alone is bound by its latency.
+template <bool kIndices, bool kOneLane, int kBlocks, class D>
 HWY_INLINE void MaxPixelNHWC(D d, const internal::Plan& plan, const float* HWY_RESTRICT image,
                              int64_t h0, int64_t hb, int64_t he, int64_t w0, int64_t wb,
                              int64_t we, int64_t c, float* HWY_RESTRICT out,
                              int64_t* HWY_RESTRICT out_index) {
   const hn::RebindToSigned<D> di;
+  const size_t N = hn::Lanes(d);
   const int64_t C = plan.channels, W = plan.w.in;
   const int64_t dh = plan.h.dilation, dw = plan.w.dilation;
-  auto best = hn::Set(d, -kInfinity);
-  auto best_index = hn::Set(di, -1);
+  auto best0 = hn::Set(d, -kInfinity), best1 = best0, best2 = best0, best3 = best0;
+  auto index0 = hn::Set(di, -1), index1 = index0, index2 = index0, index3 = index0;
   bool first = true;
   for (int64_t i = hb; i < he; ++i) {
     const int64_t h = h0 + i * dh;
     for (int64_t j = wb; j < we; ++j) {
       const int64_t offset = h * W + w0 + j * dw;
-      const auto v = hn::LoadU(d, image + offset * C + c);
+      const float* p = image + offset * C + c;
       const auto index = hn::Set(di, static_cast<int32_t>(offset));
       if (first) {
         // The first valid tap's index stands even if it does not win (-inf).
-        best_index = index;
+        index0 = index1 = index2 = index3 = index;
         first = false;
       }
-      MaxUpdate(d, v, index, best, best_index);
+      MaxUpdate(d, hn::LoadU(d, p), index, best0, index0);
+      if (kBlocks > 1) MaxUpdate(d, hn::LoadU(d, p + N), index, best1, index1);
+      if (kBlocks > 2) MaxUpdate(d, hn::LoadU(d, p + 2 * N), index, best2, index2);
+      if (kBlocks > 3) MaxUpdate(d, hn::LoadU(d, p + 3 * N), index, best3, index3);
     }
   }
-  hn::StoreU(best, d, out + c);
-  if (kIndices) StoreIndices<kOneLane>(di, best_index, out_index + c);
+  hn::StoreU(best0, d, out + c);
+  if (kBlocks > 1) hn::StoreU(best1, d, out + c + N);
+  if (kBlocks > 2) hn::StoreU(best2, d, out + c + 2 * N);
+  if (kBlocks > 3) hn::StoreU(best3, d, out + c + 3 * N);
+  if (kIndices) {
+    StoreIndices<kOneLane>(di, index0, out_index + c);
+    if (kBlocks > 1) StoreIndices<kOneLane>(di, index1, out_index + c + N);
+    if (kBlocks > 2) StoreIndices<kOneLane>(di, index2, out_index + c + 2 * N);
+    if (kBlocks > 3) StoreIndices<kOneLane>(di, index3, out_index + c + 3 * N);
+  }
 }
 
 template <bool kIndices>
@@ -82,19 +96,22 @@ void MaxPoolNHWC(const internal::Plan& plan, const float* HWY_RESTRICT src, floa
         const int64_t hb = ah.tap_begin[oh], he = ah.tap_end[oh];
         const int64_t wb = aw.tap_begin[ow], we = aw.tap_end[ow];
         const int64_t h0 = ah.start[oh], w0 = aw.start[ow];
-        if (C >= N) {
-          int64_t c = 0;
-          for (; c + N <= C; c += N) {
-            MaxPixelNHWC<kIndices, false>(d, plan, image, h0, hb, he, w0, wb, we, c, out, out_index);
-          }
-          // Tail: one more vector overlapping the previous one.
-          if (c < C) {
-            MaxPixelNHWC<kIndices, false>(d, plan, image, h0, hb, he, w0, wb, we, C - N, out, out_index);
-          }
-        } else {
+        if (C < N) {
           for (int64_t c = 0; c < C; ++c) {
-            MaxPixelNHWC<kIndices, true>(d1, plan, image, h0, hb, he, w0, wb, we, c, out, out_index);
+            MaxPixelNHWC<kIndices, true, 1>(d1, plan, image, h0, hb, he, w0, wb, we, c, out, out_index);
           }
+          continue;
+        }
+        int64_t c = 0;
+        for (; c + 4 * N <= C; c += 4 * N) {
+          MaxPixelNHWC<kIndices, false, 4>(d, plan, image, h0, hb, he, w0, wb, we, c, out, out_index);
+        }
+        for (; c + N <= C; c += N) {
+          MaxPixelNHWC<kIndices, false, 1>(d, plan, image, h0, hb, he, w0, wb, we, c, out, out_index);
+        }
+        // Tail: one more vector overlapping the previous one.
+        if (c < C) {
+          MaxPixelNHWC<kIndices, false, 1>(d, plan, image, h0, hb, he, w0, wb, we, C - N, out, out_index);
         }
       }
     }
@@ -103,42 +120,57 @@ void MaxPoolNHWC(const internal::Plan& plan, const float* HWY_RESTRICT src, floa
 
 // ---------------------------------------------------------------- NCHW
 
-// One output row of one plane: `rows[r]` is input row h0 + (hb + r) * dh,
-// readable at columns [-pad_begin, LastColumnTouched] (padding = -inf).
-template <int kStride, int kKernel, bool kIndices, class D>
+// kVectors (1 or 2) vectors of outputs of one row from column ow0: two keep
+// independent compare/blend chains in flight. `rows[r]` is input row
+// h0 + (hb + r) * dh, readable at columns [-pad_begin, LastColumnTouched]
+// (padding = -inf, which never wins).
+template <int kStride, int kKernel, bool kIndices, int kVectors, class D>
 HWY_INLINE void MaxRowVector(D d, const internal::Plan& plan, const float* const* rows,
                              const int32_t* row_offsets, int64_t num_rows, int64_t ow0,
                              hn::Vec<hn::RebindToSigned<D>> gather_offsets, float* HWY_RESTRICT out,
                              int64_t* HWY_RESTRICT out_index) {
   const hn::RebindToSigned<D> di;
+  const int64_t N = static_cast<int64_t>(hn::Lanes(d));
   const internal::Axis& aw = plan.w;
   const int64_t stride = kStride != 0 ? kStride : aw.stride;
   const int64_t kernel = kKernel != 0 ? kKernel : aw.kernel;
   const int64_t dw = aw.dilation;
   const int64_t col0 = ow0 * stride - aw.pad_begin;
-  // Column of tap 0 per lane; padding taps are -inf and never win.
-  const auto columns = hn::Add(hn::Mul(hn::Iota(di, 0), hn::Set(di, static_cast<int32_t>(stride))),
-                               hn::Set(di, static_cast<int32_t>(col0)));
-  auto best = hn::Set(d, -kInfinity);
-  auto best_index = hn::Set(di, -1);
+  const int64_t col1 = col0 + N * stride;  // first column of the second vector
+  // Column of tap 0 per lane.
+  const auto columns0 = hn::Add(hn::Mul(hn::Iota(di, 0), hn::Set(di, static_cast<int32_t>(stride))),
+                                hn::Set(di, static_cast<int32_t>(col0)));
+  const auto columns1 = hn::Add(columns0, hn::Set(di, static_cast<int32_t>(N * stride)));
+  auto best0 = hn::Set(d, -kInfinity), best1 = best0;
+  auto index0 = hn::Set(di, -1), index1 = index0;
   if (kIndices) {
     // Index of each lane's first valid tap (-1 for a window without one).
-    const auto first = hn::LoadU(di, plan.w_first_column.data() + ow0);
-    best_index = hn::IfThenElse(hn::Lt(first, hn::Zero(di)), first,
-                                hn::Add(first, hn::Set(di, row_offsets[0])));
-  }
-  for (int64_t r = 0; r < num_rows; ++r) {
-    const float* row = rows[r] + col0;
-    for (int64_t j = 0; j < kernel; ++j) {
-      const auto v = LoadColumns<kStride>(d, row + j * dw, gather_offsets);
-      const auto index =
-          kIndices ? hn::Add(columns, hn::Set(di, static_cast<int32_t>(row_offsets[r] + j * dw)))
-                   : best_index;
-      MaxUpdate(d, v, index, best, best_index);
+    const auto row0 = hn::Set(di, row_offsets[0]);
+    const auto first0 = hn::LoadU(di, plan.w_first_column.data() + ow0);
+    index0 = hn::IfThenElse(hn::Lt(first0, hn::Zero(di)), first0, hn::Add(first0, row0));
+    if (kVectors > 1) {
+      const auto first1 = hn::LoadU(di, plan.w_first_column.data() + ow0 + N);
+      index1 = hn::IfThenElse(hn::Lt(first1, hn::Zero(di)), first1, hn::Add(first1, row0));
     }
   }
-  hn::StoreU(best, d, out);
-  if (kIndices) StoreIndices<false>(di, best_index, out_index);
+  for (int64_t r = 0; r < num_rows; ++r) {
+    for (int64_t j = 0; j < kernel; ++j) {
+      const auto offset = hn::Set(di, static_cast<int32_t>(row_offsets[r] + j * dw));
+      const float* tap = rows[r] + j * dw;
+      MaxUpdate(d, LoadColumns<kStride>(d, tap + col0, gather_offsets),
+                kIndices ? hn::Add(columns0, offset) : index0, best0, index0);
+      if (kVectors > 1) {
+        MaxUpdate(d, LoadColumns<kStride>(d, tap + col1, gather_offsets),
+                  kIndices ? hn::Add(columns1, offset) : index1, best1, index1);
+      }
+    }
+  }
+  hn::StoreU(best0, d, out);
+  if (kVectors > 1) hn::StoreU(best1, d, out + N);
+  if (kIndices) {
+    StoreIndices<false>(di, index0, out_index);
+    if (kVectors > 1) StoreIndices<false>(di, index1, out_index + N);
+  }
 }
 
 template <int kStride, int kKernel, bool kIndices>
@@ -173,24 +205,26 @@ void MaxPoolNCHW(const internal::Plan& plan, const float* HWY_RESTRICT src, floa
         rows[r] = padded ? padded->Row(plane, h) : plane + h * aw.in;
         row_offsets[r] = static_cast<int32_t>(h * aw.in);
       }
+      const int32_t* offsets = row_offsets.data();
       if (aw.out < N) {  // the row is shorter than a vector: compute into a buffer
-        MaxRowVector<kStride, kKernel, kIndices>(d, plan, rows.data(), row_offsets.data(),
-                                                 num_rows, 0, gather_offsets, tail, tail_index);
+        MaxRowVector<kStride, kKernel, kIndices, 1>(d, plan, rows.data(), offsets, num_rows, 0,
+                                                    gather_offsets, tail, tail_index);
         std::copy(tail, tail + aw.out, out);
         if (kIndices) std::copy(tail_index, tail_index + aw.out, out_index);
         continue;
       }
       int64_t ow = 0;
-      for (; ow + N <= aw.out; ow += N) {
-        MaxRowVector<kStride, kKernel, kIndices>(d, plan, rows.data(), row_offsets.data(),
-                                                 num_rows, ow, gather_offsets, out + ow,
-                                                 kIndices ? out_index + ow : nullptr);
+      for (; ow + 2 * N <= aw.out; ow += 2 * N) {
+        MaxRowVector<kStride, kKernel, kIndices, 2>(d, plan, rows.data(), offsets, num_rows, ow,
+                                                    gather_offsets, out + ow,
+                                                    kIndices ? out_index + ow : nullptr);
       }
-      if (ow < aw.out) {  // last vector overlaps the previous one
-        ow = aw.out - N;
-        MaxRowVector<kStride, kKernel, kIndices>(d, plan, rows.data(), row_offsets.data(),
-                                                 num_rows, ow, gather_offsets, out + ow,
-                                                 kIndices ? out_index + ow : nullptr);
+      // The last one or two vectors; the last overlaps its predecessor.
+      for (; ow < aw.out; ow += N) {
+        ow = std::min(ow, aw.out - N);
+        MaxRowVector<kStride, kKernel, kIndices, 1>(d, plan, rows.data(), offsets, num_rows, ow,
+                                                    gather_offsets, out + ow,
+                                                    kIndices ? out_index + ow : nullptr);
       }
     }
   }

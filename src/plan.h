@@ -37,6 +37,10 @@ struct Plan {
   // output column stays inside the table.
   std::vector<int32_t> w_first_column;
   static constexpr int64_t kVectorSlack = 256;  // >= lanes of any target
+  // Average pooling: float(divisor) of every output position, row-major
+  // (out_h x out_w, then kVectorSlack entries of 1). An empty window has +inf:
+  // its sum is +0 (padding only) and +0 / +inf is the +0 the reference gives.
+  std::vector<float> avg_divisors;
 };
 
 }  // namespace internal

@@ -197,6 +197,22 @@ Error MakePlan(const simdpool_problem& p, bool with_tables, Plan* plan) {
                      CheckedMul(plan->w.stride, plan->w.out + Plan::kVectorSlack, &column_reach) &&
                      column_reach + plan->w.pad_begin + plan->w.in +
                              (plan->w.kernel - 1) * plan->w.dilation <= kInt32Max / 2;
+  if (with_tables && p.op == SIMDPOOL_OP_AVG) {
+    const Axis& h = plan->h;
+    const Axis& w = plan->w;
+    plan->avg_divisors.assign(static_cast<size_t>(plan->out_plane + Plan::kVectorSlack), 1.0f);
+    for (int64_t oh = 0; oh < h.out; ++oh) {
+      for (int64_t ow = 0; ow < w.out; ++ow) {
+        const int64_t valid_h = h.tap_end[oh] - h.tap_begin[oh];
+        const int64_t valid_w = w.tap_end[ow] - w.tap_begin[ow];
+        int64_t divisor = p.divisor_override;
+        if (divisor == 0) divisor = p.count_include_pad ? h.counted[oh] * w.counted[ow] : valid_h * valid_w;
+        plan->avg_divisors[oh * w.out + ow] = valid_h == 0 || valid_w == 0
+                                                  ? std::numeric_limits<float>::infinity()
+                                                  : static_cast<float>(divisor);
+      }
+    }
+  }
   if (with_tables && plan->fits_int32) {
     plan->w_first_column.assign(static_cast<size_t>(plan->w.out + Plan::kVectorSlack), -1);
     for (int64_t o = 0; o < plan->w.out; ++o) {
