@@ -112,7 +112,7 @@ HWY_INLINE void AvgRowVector(D d, const internal::Plan& plan, const float* const
 
 template <int kStride, int kKernel>
 void AvgPoolNCHW(const internal::Plan& plan, const float* HWY_RESTRICT src, float* HWY_RESTRICT dst,
-                 PaddedRows* padded) {
+                 RowSource& row_source) {
   const hn::ScalableTag<float> d;
   const int64_t N = static_cast<int64_t>(hn::Lanes(d));
   const internal::Axis& ah = plan.h;
@@ -123,7 +123,7 @@ void AvgPoolNCHW(const internal::Plan& plan, const float* HWY_RESTRICT src, floa
   const int64_t planes = plan.batch * plan.channels;
   for (int64_t p = 0; p < planes; ++p) {
     const float* plane = src + p * plan.in_plane;
-    if (padded) padded->NewPlane();
+    row_source.NewPlane();
     for (int64_t oh = 0; oh < ah.out; ++oh) {
       float* out = dst + (p * ah.out + oh) * aw.out;
       const int64_t num_rows = ah.tap_end[oh] - ah.tap_begin[oh];
@@ -133,7 +133,7 @@ void AvgPoolNCHW(const internal::Plan& plan, const float* HWY_RESTRICT src, floa
       }
       for (int64_t r = 0; r < num_rows; ++r) {
         const int64_t h = ah.start[oh] + ah.tap_begin[oh] + r;
-        rows[r] = padded ? padded->Row(plane, h) : plane + h * aw.in;
+        rows[r] = row_source.Row(plane, p, h);
       }
       if (aw.out < N) {  // the row is shorter than a vector: compute into a buffer
         AvgRowVector<kStride, kKernel, 1>(d, plan, rows.data(), num_rows, oh, 0, gather_offsets, tail);
@@ -161,15 +161,9 @@ inline bool AvgPool2D(const internal::Plan& plan, const float* HWY_RESTRICT src,
     return true;
   }
   const hn::ScalableTag<float> d;
-  const size_t lanes = hn::Lanes(d);
-  std::unique_ptr<PaddedRows> padded;
-  if (!RowsReadInPlace(plan.w, lanes)) {
-    padded.reset(new PaddedRows(plan.h.kernel, plan.w.in, plan.w.pad_begin,
-                                LastColumnTouched(plan.w, lanes), 0.0f));
-    if (!padded->ok()) return false;
-  }
+  RowSource rows(plan, hn::Lanes(d), plan.h.kernel, 0.0f);
+  if (!rows.ok()) return false;
   const int64_t s = plan.w.stride, k = plan.w.kernel;
-  PaddedRows* rows = padded.get();
   // The common DenseNet/Inception shapes get fixed trip counts.
   if (s == 2 && k == 2) {
     AvgPoolNCHW<2, 2>(plan, src, dst, rows);

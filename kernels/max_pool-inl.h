@@ -175,7 +175,7 @@ HWY_INLINE void MaxRowVector(D d, const internal::Plan& plan, const float* const
 
 template <int kStride, int kKernel, bool kIndices>
 void MaxPoolNCHW(const internal::Plan& plan, const float* HWY_RESTRICT src, float* HWY_RESTRICT dst,
-                 int64_t* HWY_RESTRICT indices, PaddedRows* padded) {
+                 int64_t* HWY_RESTRICT indices, RowSource& row_source) {
   const hn::ScalableTag<float> d;
   const int64_t N = static_cast<int64_t>(hn::Lanes(d));
   const internal::Axis& ah = plan.h;
@@ -188,7 +188,7 @@ void MaxPoolNCHW(const internal::Plan& plan, const float* HWY_RESTRICT src, floa
   const int64_t planes = plan.batch * plan.channels;
   for (int64_t p = 0; p < planes; ++p) {
     const float* plane = src + p * plan.in_plane;
-    if (padded) padded->NewPlane();
+    row_source.NewPlane();
     for (int64_t oh = 0; oh < ah.out; ++oh) {
       const int64_t o = (p * ah.out + oh) * aw.out;
       float* out = dst + o;
@@ -202,7 +202,7 @@ void MaxPoolNCHW(const internal::Plan& plan, const float* HWY_RESTRICT src, floa
       }
       for (int64_t r = 0; r < num_rows; ++r) {
         const int64_t h = ah.start[oh] + (hb + r) * ah.dilation;
-        rows[r] = padded ? padded->Row(plane, h) : plane + h * aw.in;
+        rows[r] = row_source.Row(plane, p, h);
         row_offsets[r] = static_cast<int32_t>(h * aw.in);
       }
       const int32_t* offsets = row_offsets.data();
@@ -232,15 +232,15 @@ void MaxPoolNCHW(const internal::Plan& plan, const float* HWY_RESTRICT src, floa
 
 template <bool kIndices>
 void MaxPoolNCHWDispatch(const internal::Plan& plan, const float* src, float* dst,
-                         int64_t* indices, PaddedRows* padded) {
+                         int64_t* indices, RowSource& rows) {
   const int64_t s = plan.w.stride, k = plan.w.kernel;
   // The common ResNet/VGG/AlexNet/Inception shapes get fixed trip counts.
-  if (s == 2 && k == 2) return MaxPoolNCHW<2, 2, kIndices>(plan, src, dst, indices, padded);
-  if (s == 2 && k == 3) return MaxPoolNCHW<2, 3, kIndices>(plan, src, dst, indices, padded);
-  if (s == 1 && k == 3) return MaxPoolNCHW<1, 3, kIndices>(plan, src, dst, indices, padded);
-  if (s == 1) return MaxPoolNCHW<1, 0, kIndices>(plan, src, dst, indices, padded);
-  if (s == 2) return MaxPoolNCHW<2, 0, kIndices>(plan, src, dst, indices, padded);
-  return MaxPoolNCHW<0, 0, kIndices>(plan, src, dst, indices, padded);
+  if (s == 2 && k == 2) return MaxPoolNCHW<2, 2, kIndices>(plan, src, dst, indices, rows);
+  if (s == 2 && k == 3) return MaxPoolNCHW<2, 3, kIndices>(plan, src, dst, indices, rows);
+  if (s == 1 && k == 3) return MaxPoolNCHW<1, 3, kIndices>(plan, src, dst, indices, rows);
+  if (s == 1) return MaxPoolNCHW<1, 0, kIndices>(plan, src, dst, indices, rows);
+  if (s == 2) return MaxPoolNCHW<2, 0, kIndices>(plan, src, dst, indices, rows);
+  return MaxPoolNCHW<0, 0, kIndices>(plan, src, dst, indices, rows);
 }
 
 // Returns false if the row buffers could not be allocated.
@@ -255,20 +255,13 @@ inline bool MaxPool2D(const internal::Plan& plan, const float* HWY_RESTRICT src,
     return true;
   }
   const hn::ScalableTag<float> d;
-  const size_t lanes = hn::Lanes(d);
-  PaddedRows* padded = nullptr;
-  std::unique_ptr<PaddedRows> storage;
-  if (!RowsReadInPlace(plan.w, lanes)) {
-    const int64_t ring = (plan.h.kernel - 1) * plan.h.dilation + 1;
-    storage.reset(new PaddedRows(ring, plan.w.in, plan.w.pad_begin,
-                                 LastColumnTouched(plan.w, lanes), -kInfinity));
-    if (!storage->ok()) return false;
-    padded = storage.get();
-  }
+  const int64_t ring = (plan.h.kernel - 1) * plan.h.dilation + 1;  // rows one output row spans
+  RowSource rows(plan, hn::Lanes(d), ring, -kInfinity);
+  if (!rows.ok()) return false;
   if (indices) {
-    MaxPoolNCHWDispatch<true>(plan, src, dst, indices, padded);
+    MaxPoolNCHWDispatch<true>(plan, src, dst, indices, rows);
   } else {
-    MaxPoolNCHWDispatch<false>(plan, src, dst, indices, padded);
+    MaxPoolNCHWDispatch<false>(plan, src, dst, indices, rows);
   }
   return true;
 }

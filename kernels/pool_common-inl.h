@@ -62,6 +62,44 @@ class PaddedRows {
   std::vector<int64_t> row_in_slot_;
 };
 
+// The last column, relative to a row's start, that a channels-first row
+// kernel with `lanes` lanes loads: the last (overlapping) vector's last tap,
+// plus stride - 1 for the stride-2 loads that read pairs.
+inline int64_t LastColumnTouched(const internal::Axis& w, size_t lanes) {
+  const int64_t n = static_cast<int64_t>(lanes);
+  const int64_t first_vector = w.out > n ? w.out - n : 0;
+  return (first_vector + n - 1) * w.stride - w.pad_begin + (w.kernel - 1) * w.dilation +
+         (w.stride - 1);
+}
+
+// Where a channels-first kernel reads input row h: in place when no output
+// column needs padding, else from a padded copy. Loads past the end of a row
+// in place read the next row into lanes whose results are discarded; only the
+// tensor's last row has no next row, so it is read from a copy.
+class RowSource {
+ public:
+  RowSource(const internal::Plan& plan, size_t lanes, int64_t ring, float pad_value)
+      : width_(plan.w.in), last_row_(plan.h.in - 1), last_plane_(plan.batch * plan.channels - 1) {
+    const internal::Axis& w = plan.w;
+    const int64_t reach = LastColumnTouched(w, lanes);
+    in_place_ = w.full_begin == 0 && w.full_end == w.out && reach < 2 * w.in;
+    if (!in_place_ || reach >= w.in) padded_.reset(new PaddedRows(ring, w.in, w.pad_begin, reach, pad_value));
+  }
+  bool ok() const { return padded_ == nullptr || padded_->ok(); }
+  void NewPlane() {
+    if (padded_) padded_->NewPlane();
+  }
+  const float* Row(const float* plane, int64_t p, int64_t h) {
+    if (in_place_ && (padded_ == nullptr || p != last_plane_ || h != last_row_)) return plane + h * width_;
+    return padded_->Row(plane, h);
+  }
+
+ private:
+  int64_t width_, last_row_, last_plane_;
+  bool in_place_ = false;
+  std::unique_ptr<PaddedRows> padded_;
+};
+
 }  // namespace kernels
 }  // namespace simdpool
 
@@ -126,22 +164,6 @@ HWY_INLINE hn::Vec<hn::RebindToSigned<D>> StrideOffsets(D d, int64_t stride) {
   const hn::RebindToSigned<D> di;
   (void)d;
   return hn::Mul(hn::Iota(di, 0), hn::Set(di, static_cast<int32_t>(stride)));
-}
-
-// The padded row layout a channels-first row kernel needs: columns from
-// -pad_begin to the last one touched by the last (overlapping) vector.
-inline int64_t LastColumnTouched(const internal::Axis& w, size_t lanes) {
-  const int64_t n = static_cast<int64_t>(lanes);
-  const int64_t first_vector = w.out > n ? w.out - n : 0;
-  return (first_vector + n - 1) * w.stride - w.pad_begin + (w.kernel - 1) * w.dilation +
-         (w.stride - 1);
-}
-
-// Whether channels-first rows can be read in place: every vector load of a
-// row (including the stride-2 over-read) stays inside it.
-inline bool RowsReadInPlace(const internal::Axis& w, size_t lanes) {
-  return w.full_begin == 0 && w.full_end == w.out &&
-         w.out >= static_cast<int64_t>(lanes) && LastColumnTouched(w, lanes) < w.in;
 }
 
 // NOLINTNEXTLINE(google-readability-namespace-comments)

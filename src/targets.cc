@@ -27,7 +27,12 @@ std::string* g_env_error = nullptr;  // set once, under g_env_once
 std::atomic<bool> g_env_error_active{false};
 
 int64_t CompiledMask() { return kernels::CompiledTargets(); }
-int64_t SupportedMask() { return hwy::SupportedTargets() & CompiledMask(); }
+// hwy::SupportedTargets runs CPUID, which costs as much as a small pooling
+// call; the CPU does not change while the process runs.
+int64_t SupportedMask() {
+  static const int64_t mask = hwy::SupportedTargets() & CompiledMask();
+  return mask;
+}
 
 bool EqualsIgnoreCase(const char* a, const char* b) {
   for (; *a && *b; ++a, ++b) {
