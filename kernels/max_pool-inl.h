@@ -31,13 +31,39 @@ HWY_INLINE void MaxUpdate(D d, hn::Vec<D> v, hn::Vec<hn::RebindToSigned<D>> inde
   (void)d;
 }
 
+// How a kernel folds a tap into its running maximum.
+// kExact: the selection rule as compare + blend, for values and indices.
+// kFast (values only, x86): hn::Max(v, best) is maxps, `v > best ? v : best`,
+// which is the rule itself for taps that are not NaN; a running sum of the
+// taps (another execution port) flags windows that may hold a NaN, and the
+// caller recomputes those with kExact. One max and one add instead of two
+// compares, an or and a blend.
+enum class MaxMode { kExact, kFast };
+#if HWY_ARCH_X86 && HWY_TARGET != HWY_SCALAR && HWY_TARGET != HWY_EMU128
+constexpr MaxMode kValuesMode = MaxMode::kFast;
+#else
+constexpr MaxMode kValuesMode = MaxMode::kExact;  // Max differs on NaN and +-0
+#endif
+
+template <MaxMode kMode, class D>
+HWY_INLINE void MaxStep(D d, hn::Vec<D> v, hn::Vec<hn::RebindToSigned<D>> index, hn::Vec<D>& best,
+                        hn::Vec<hn::RebindToSigned<D>>& best_index, hn::Vec<D>& nan_probe) {
+  if constexpr (kMode == MaxMode::kFast) {
+    best = hn::Max(v, best);
+    nan_probe = hn::Add(nan_probe, v);
+  } else {
+    MaxUpdate(d, v, index, best, best_index);
+  }
+}
+
 // ---------------------------------------------------------------- NHWC
 
 // kBlocks (1..4) vectors of channels of one output pixel, from channel c,
-// taps [hb, he) x [wb, we). Several blocks keep independent compare/blend
-// chains in flight; one chain alone is bound by its latency.
-template <bool kIndices, bool kOneLane, int kBlocks, class D>
-HWY_INLINE void MaxPixelNHWC(D d, const internal::Plan& plan, const float* HWY_RESTRICT image,
+// taps [hb, he) x [wb, we). Several blocks keep independent chains in flight;
+// one chain alone is bound by its latency. Returns false, storing nothing,
+// if kFast saw a possible NaN.
+template <MaxMode kMode, bool kIndices, bool kOneLane, int kBlocks, class D>
+HWY_INLINE bool MaxPixelNHWC(D d, const internal::Plan& plan, const float* HWY_RESTRICT image,
                              int64_t h0, int64_t hb, int64_t he, int64_t w0, int64_t wb,
                              int64_t we, int64_t c, float* HWY_RESTRICT out,
                              int64_t* HWY_RESTRICT out_index) {
@@ -47,6 +73,7 @@ HWY_INLINE void MaxPixelNHWC(D d, const internal::Plan& plan, const float* HWY_R
   const int64_t dh = plan.h.dilation, dw = plan.w.dilation;
   auto best0 = hn::Set(d, -kInfinity), best1 = best0, best2 = best0, best3 = best0;
   auto index0 = hn::Set(di, -1), index1 = index0, index2 = index0, index3 = index0;
+  auto probe0 = hn::Zero(d), probe1 = probe0, probe2 = probe0, probe3 = probe0;
   bool first = true;
   for (int64_t i = hb; i < he; ++i) {
     const int64_t h = h0 + i * dh;
@@ -54,16 +81,20 @@ HWY_INLINE void MaxPixelNHWC(D d, const internal::Plan& plan, const float* HWY_R
       const int64_t offset = h * W + w0 + j * dw;
       const float* p = image + offset * C + c;
       const auto index = hn::Set(di, static_cast<int32_t>(offset));
-      if (first) {
+      if (kIndices && first) {
         // The first valid tap's index stands even if it does not win (-inf).
         index0 = index1 = index2 = index3 = index;
         first = false;
       }
-      MaxUpdate(d, hn::LoadU(d, p), index, best0, index0);
-      if (kBlocks > 1) MaxUpdate(d, hn::LoadU(d, p + N), index, best1, index1);
-      if (kBlocks > 2) MaxUpdate(d, hn::LoadU(d, p + 2 * N), index, best2, index2);
-      if (kBlocks > 3) MaxUpdate(d, hn::LoadU(d, p + 3 * N), index, best3, index3);
+      MaxStep<kMode>(d, hn::LoadU(d, p), index, best0, index0, probe0);
+      if (kBlocks > 1) MaxStep<kMode>(d, hn::LoadU(d, p + N), index, best1, index1, probe1);
+      if (kBlocks > 2) MaxStep<kMode>(d, hn::LoadU(d, p + 2 * N), index, best2, index2, probe2);
+      if (kBlocks > 3) MaxStep<kMode>(d, hn::LoadU(d, p + 3 * N), index, best3, index3, probe3);
     }
+  }
+  if (kMode == MaxMode::kFast) {
+    const auto probe = hn::Add(hn::Add(probe0, probe1), hn::Add(probe2, probe3));
+    if (!hn::AllFalse(d, hn::IsNaN(probe))) return false;
   }
   hn::StoreU(best0, d, out + c);
   if (kBlocks > 1) hn::StoreU(best1, d, out + c + N);
@@ -75,6 +106,23 @@ HWY_INLINE void MaxPixelNHWC(D d, const internal::Plan& plan, const float* HWY_R
     if (kBlocks > 2) StoreIndices<kOneLane>(di, index2, out_index + c + 2 * N);
     if (kBlocks > 3) StoreIndices<kOneLane>(di, index3, out_index + c + 3 * N);
   }
+  return true;
+}
+
+// MaxPixelNHWC in the fastest exact way: values-only windows take kFast
+// first and fall back to kExact where it saw a possible NaN.
+template <bool kIndices, bool kOneLane, int kBlocks, class D>
+HWY_INLINE void MaxPixelNHWCBest(D d, const internal::Plan& plan, const float* HWY_RESTRICT image,
+                                 int64_t h0, int64_t hb, int64_t he, int64_t w0, int64_t wb,
+                                 int64_t we, int64_t c, float* HWY_RESTRICT out,
+                                 int64_t* HWY_RESTRICT out_index) {
+  if (!kIndices && kValuesMode == MaxMode::kFast &&
+      MaxPixelNHWC<kValuesMode, false, kOneLane, kBlocks>(d, plan, image, h0, hb, he, w0, wb, we, c,
+                                                          out, out_index)) {
+    return;
+  }
+  MaxPixelNHWC<MaxMode::kExact, kIndices, kOneLane, kBlocks>(d, plan, image, h0, hb, he, w0, wb, we,
+                                                             c, out, out_index);
 }
 
 template <bool kIndices>
@@ -98,20 +146,20 @@ void MaxPoolNHWC(const internal::Plan& plan, const float* HWY_RESTRICT src, floa
         const int64_t h0 = ah.start[oh], w0 = aw.start[ow];
         if (C < N) {
           for (int64_t c = 0; c < C; ++c) {
-            MaxPixelNHWC<kIndices, true, 1>(d1, plan, image, h0, hb, he, w0, wb, we, c, out, out_index);
+            MaxPixelNHWCBest<kIndices, true, 1>(d1, plan, image, h0, hb, he, w0, wb, we, c, out, out_index);
           }
           continue;
         }
         int64_t c = 0;
         for (; c + 4 * N <= C; c += 4 * N) {
-          MaxPixelNHWC<kIndices, false, 4>(d, plan, image, h0, hb, he, w0, wb, we, c, out, out_index);
+          MaxPixelNHWCBest<kIndices, false, 4>(d, plan, image, h0, hb, he, w0, wb, we, c, out, out_index);
         }
         for (; c + N <= C; c += N) {
-          MaxPixelNHWC<kIndices, false, 1>(d, plan, image, h0, hb, he, w0, wb, we, c, out, out_index);
+          MaxPixelNHWCBest<kIndices, false, 1>(d, plan, image, h0, hb, he, w0, wb, we, c, out, out_index);
         }
         // Tail: one more vector overlapping the previous one.
         if (c < C) {
-          MaxPixelNHWC<kIndices, false, 1>(d, plan, image, h0, hb, he, w0, wb, we, C - N, out, out_index);
+          MaxPixelNHWCBest<kIndices, false, 1>(d, plan, image, h0, hb, he, w0, wb, we, C - N, out, out_index);
         }
       }
     }
@@ -121,11 +169,11 @@ void MaxPoolNHWC(const internal::Plan& plan, const float* HWY_RESTRICT src, floa
 // ---------------------------------------------------------------- NCHW
 
 // kVectors (1 or 2) vectors of outputs of one row from column ow0: two keep
-// independent compare/blend chains in flight. `rows[r]` is input row
-// h0 + (hb + r) * dh, readable at columns [-pad_begin, LastColumnTouched]
-// (padding = -inf, which never wins).
-template <int kStride, int kKernel, bool kIndices, int kVectors, class D>
-HWY_INLINE void MaxRowVector(D d, const internal::Plan& plan, const float* const* rows,
+// independent chains in flight. `rows[r]` is input row h0 + (hb + r) * dh,
+// readable at columns [-pad_begin, LastColumnTouched] (padding = -inf, which
+// never wins). Returns false, storing nothing, if kFast saw a possible NaN.
+template <MaxMode kMode, int kStride, int kKernel, bool kIndices, int kVectors, class D>
+HWY_INLINE bool MaxRowVector(D d, const internal::Plan& plan, const float* const* rows,
                              const int32_t* row_offsets, int64_t num_rows, int64_t ow0,
                              hn::Vec<hn::RebindToSigned<D>> gather_offsets, float* HWY_RESTRICT out,
                              int64_t* HWY_RESTRICT out_index) {
@@ -143,6 +191,7 @@ HWY_INLINE void MaxRowVector(D d, const internal::Plan& plan, const float* const
   const auto columns1 = hn::Add(columns0, hn::Set(di, static_cast<int32_t>(N * stride)));
   auto best0 = hn::Set(d, -kInfinity), best1 = best0;
   auto index0 = hn::Set(di, -1), index1 = index0;
+  auto probe0 = hn::Zero(d), probe1 = probe0;
   if (kIndices) {
     // Index of each lane's first valid tap (-1 for a window without one).
     const auto row0 = hn::Set(di, row_offsets[0]);
@@ -157,20 +206,38 @@ HWY_INLINE void MaxRowVector(D d, const internal::Plan& plan, const float* const
     for (int64_t j = 0; j < kernel; ++j) {
       const auto offset = hn::Set(di, static_cast<int32_t>(row_offsets[r] + j * dw));
       const float* tap = rows[r] + j * dw;
-      MaxUpdate(d, LoadColumns<kStride>(d, tap + col0, gather_offsets),
-                kIndices ? hn::Add(columns0, offset) : index0, best0, index0);
+      MaxStep<kMode>(d, LoadColumns<kStride>(d, tap + col0, gather_offsets),
+                     kIndices ? hn::Add(columns0, offset) : index0, best0, index0, probe0);
       if (kVectors > 1) {
-        MaxUpdate(d, LoadColumns<kStride>(d, tap + col1, gather_offsets),
-                  kIndices ? hn::Add(columns1, offset) : index1, best1, index1);
+        MaxStep<kMode>(d, LoadColumns<kStride>(d, tap + col1, gather_offsets),
+                       kIndices ? hn::Add(columns1, offset) : index1, best1, index1, probe1);
       }
     }
   }
+  // Pad taps are -inf: -inf + inf in the probe is a harmless false alarm.
+  if (kMode == MaxMode::kFast && !hn::AllFalse(d, hn::IsNaN(hn::Add(probe0, probe1)))) return false;
   hn::StoreU(best0, d, out);
   if (kVectors > 1) hn::StoreU(best1, d, out + N);
   if (kIndices) {
     StoreIndices<false>(di, index0, out_index);
     if (kVectors > 1) StoreIndices<false>(di, index1, out_index + N);
   }
+  return true;
+}
+
+// MaxRowVector in the fastest exact way (see MaxPixelNHWCBest).
+template <int kStride, int kKernel, bool kIndices, int kVectors, class D>
+HWY_INLINE void MaxRowVectorBest(D d, const internal::Plan& plan, const float* const* rows,
+                                 const int32_t* row_offsets, int64_t num_rows, int64_t ow0,
+                                 hn::Vec<hn::RebindToSigned<D>> gather_offsets,
+                                 float* HWY_RESTRICT out, int64_t* HWY_RESTRICT out_index) {
+  if (!kIndices && kValuesMode == MaxMode::kFast &&
+      MaxRowVector<kValuesMode, kStride, kKernel, false, kVectors>(
+          d, plan, rows, row_offsets, num_rows, ow0, gather_offsets, out, out_index)) {
+    return;
+  }
+  MaxRowVector<MaxMode::kExact, kStride, kKernel, kIndices, kVectors>(
+      d, plan, rows, row_offsets, num_rows, ow0, gather_offsets, out, out_index);
 }
 
 template <int kStride, int kKernel, bool kIndices>
@@ -207,7 +274,7 @@ void MaxPoolNCHW(const internal::Plan& plan, const float* HWY_RESTRICT src, floa
       }
       const int32_t* offsets = row_offsets.data();
       if (aw.out < N) {  // the row is shorter than a vector: compute into a buffer
-        MaxRowVector<kStride, kKernel, kIndices, 1>(d, plan, rows.data(), offsets, num_rows, 0,
+        MaxRowVectorBest<kStride, kKernel, kIndices, 1>(d, plan, rows.data(), offsets, num_rows, 0,
                                                     gather_offsets, tail, tail_index);
         std::copy(tail, tail + aw.out, out);
         if (kIndices) std::copy(tail_index, tail_index + aw.out, out_index);
@@ -215,14 +282,14 @@ void MaxPoolNCHW(const internal::Plan& plan, const float* HWY_RESTRICT src, floa
       }
       int64_t ow = 0;
       for (; ow + 2 * N <= aw.out; ow += 2 * N) {
-        MaxRowVector<kStride, kKernel, kIndices, 2>(d, plan, rows.data(), offsets, num_rows, ow,
+        MaxRowVectorBest<kStride, kKernel, kIndices, 2>(d, plan, rows.data(), offsets, num_rows, ow,
                                                     gather_offsets, out + ow,
                                                     kIndices ? out_index + ow : nullptr);
       }
       // The last one or two vectors; the last overlaps its predecessor.
       for (; ow < aw.out; ow += N) {
         ow = std::min(ow, aw.out - N);
-        MaxRowVector<kStride, kKernel, kIndices, 1>(d, plan, rows.data(), offsets, num_rows, ow,
+        MaxRowVectorBest<kStride, kKernel, kIndices, 1>(d, plan, rows.data(), offsets, num_rows, ow,
                                                     gather_offsets, out + ow,
                                                     kIndices ? out_index + ow : nullptr);
       }
