@@ -32,27 +32,32 @@ HWY_INLINE void MaxUpdate(D d, hn::Vec<D> v, hn::Vec<hn::RebindToSigned<D>> inde
 }
 
 // How a kernel folds a tap into its running maximum.
-// kExact: the selection rule as compare + blend, for values and indices.
-// kFast (values only, x86): hn::Max(v, best) is maxps, `v > best ? v : best`,
-// which is the rule itself for taps that are not NaN; a running sum of the
-// taps (another execution port) flags windows that may hold a NaN, and the
-// caller recomputes those with kExact. One max and one add instead of two
-// compares, an or and a blend.
+// kExact: the selection rule, take = v > best || isnan(v), for any window.
+// kFast: take = v > best, which is the rule itself for windows without NaN;
+// a running sum of the taps (another execution port) flags windows that may
+// hold a NaN, and the caller recomputes those with kExact. For values alone
+// on x86, hn::Max(v, best) is maxps, exactly `v > best ? v : best`: one
+// instruction instead of two compares, an or and a blend.
 enum class MaxMode { kExact, kFast };
 #if HWY_ARCH_X86 && HWY_TARGET != HWY_SCALAR && HWY_TARGET != HWY_EMU128
-constexpr MaxMode kValuesMode = MaxMode::kFast;
+constexpr bool kMaxIsSelectionRule = true;
 #else
-constexpr MaxMode kValuesMode = MaxMode::kExact;  // Max differs on NaN and +-0
+constexpr bool kMaxIsSelectionRule = false;  // Max differs on NaN and +-0
 #endif
 
-template <MaxMode kMode, class D>
+template <MaxMode kMode, bool kIndices, class D>
 HWY_INLINE void MaxStep(D d, hn::Vec<D> v, hn::Vec<hn::RebindToSigned<D>> index, hn::Vec<D>& best,
                         hn::Vec<hn::RebindToSigned<D>>& best_index, hn::Vec<D>& nan_probe) {
-  if constexpr (kMode == MaxMode::kFast) {
+  if constexpr (kMode == MaxMode::kExact) {
+    MaxUpdate(d, v, index, best, best_index);
+  } else if constexpr (!kIndices && kMaxIsSelectionRule) {
     best = hn::Max(v, best);
     nan_probe = hn::Add(nan_probe, v);
   } else {
-    MaxUpdate(d, v, index, best, best_index);
+    const auto take = hn::Gt(v, best);
+    best = hn::IfThenElse(take, v, best);
+    if (kIndices) best_index = hn::IfThenElse(hn::RebindMask(hn::RebindToSigned<D>(), take), index, best_index);
+    nan_probe = hn::Add(nan_probe, v);
   }
 }
 
@@ -86,10 +91,10 @@ HWY_INLINE bool MaxPixelNHWC(D d, const internal::Plan& plan, const float* HWY_R
         index0 = index1 = index2 = index3 = index;
         first = false;
       }
-      MaxStep<kMode>(d, hn::LoadU(d, p), index, best0, index0, probe0);
-      if (kBlocks > 1) MaxStep<kMode>(d, hn::LoadU(d, p + N), index, best1, index1, probe1);
-      if (kBlocks > 2) MaxStep<kMode>(d, hn::LoadU(d, p + 2 * N), index, best2, index2, probe2);
-      if (kBlocks > 3) MaxStep<kMode>(d, hn::LoadU(d, p + 3 * N), index, best3, index3, probe3);
+      MaxStep<kMode, kIndices>(d, hn::LoadU(d, p), index, best0, index0, probe0);
+      if (kBlocks > 1) MaxStep<kMode, kIndices>(d, hn::LoadU(d, p + N), index, best1, index1, probe1);
+      if (kBlocks > 2) MaxStep<kMode, kIndices>(d, hn::LoadU(d, p + 2 * N), index, best2, index2, probe2);
+      if (kBlocks > 3) MaxStep<kMode, kIndices>(d, hn::LoadU(d, p + 3 * N), index, best3, index3, probe3);
     }
   }
   if (kMode == MaxMode::kFast) {
@@ -109,20 +114,18 @@ HWY_INLINE bool MaxPixelNHWC(D d, const internal::Plan& plan, const float* HWY_R
   return true;
 }
 
-// MaxPixelNHWC in the fastest exact way: values-only windows take kFast
-// first and fall back to kExact where it saw a possible NaN.
+// MaxPixelNHWC in the fastest exact way: kFast first, kExact where it saw
+// a possible NaN.
 template <bool kIndices, bool kOneLane, int kBlocks, class D>
 HWY_INLINE void MaxPixelNHWCBest(D d, const internal::Plan& plan, const float* HWY_RESTRICT image,
                                  int64_t h0, int64_t hb, int64_t he, int64_t w0, int64_t wb,
                                  int64_t we, int64_t c, float* HWY_RESTRICT out,
                                  int64_t* HWY_RESTRICT out_index) {
-  if (!kIndices && kValuesMode == MaxMode::kFast &&
-      MaxPixelNHWC<kValuesMode, false, kOneLane, kBlocks>(d, plan, image, h0, hb, he, w0, wb, we, c,
-                                                          out, out_index)) {
-    return;
+  if (!MaxPixelNHWC<MaxMode::kFast, kIndices, kOneLane, kBlocks>(d, plan, image, h0, hb, he, w0, wb,
+                                                                 we, c, out, out_index)) {
+    MaxPixelNHWC<MaxMode::kExact, kIndices, kOneLane, kBlocks>(d, plan, image, h0, hb, he, w0, wb,
+                                                               we, c, out, out_index);
   }
-  MaxPixelNHWC<MaxMode::kExact, kIndices, kOneLane, kBlocks>(d, plan, image, h0, hb, he, w0, wb, we,
-                                                             c, out, out_index);
 }
 
 template <bool kIndices>
@@ -206,10 +209,10 @@ HWY_INLINE bool MaxRowVector(D d, const internal::Plan& plan, const float* const
     for (int64_t j = 0; j < kernel; ++j) {
       const auto offset = hn::Set(di, static_cast<int32_t>(row_offsets[r] + j * dw));
       const float* tap = rows[r] + j * dw;
-      MaxStep<kMode>(d, LoadColumns<kStride>(d, tap + col0, gather_offsets),
+      MaxStep<kMode, kIndices>(d, LoadColumns<kStride>(d, tap + col0, gather_offsets),
                      kIndices ? hn::Add(columns0, offset) : index0, best0, index0, probe0);
       if (kVectors > 1) {
-        MaxStep<kMode>(d, LoadColumns<kStride>(d, tap + col1, gather_offsets),
+        MaxStep<kMode, kIndices>(d, LoadColumns<kStride>(d, tap + col1, gather_offsets),
                        kIndices ? hn::Add(columns1, offset) : index1, best1, index1, probe1);
       }
     }
@@ -231,13 +234,11 @@ HWY_INLINE void MaxRowVectorBest(D d, const internal::Plan& plan, const float* c
                                  const int32_t* row_offsets, int64_t num_rows, int64_t ow0,
                                  hn::Vec<hn::RebindToSigned<D>> gather_offsets,
                                  float* HWY_RESTRICT out, int64_t* HWY_RESTRICT out_index) {
-  if (!kIndices && kValuesMode == MaxMode::kFast &&
-      MaxRowVector<kValuesMode, kStride, kKernel, false, kVectors>(
+  if (!MaxRowVector<MaxMode::kFast, kStride, kKernel, kIndices, kVectors>(
           d, plan, rows, row_offsets, num_rows, ow0, gather_offsets, out, out_index)) {
-    return;
+    MaxRowVector<MaxMode::kExact, kStride, kKernel, kIndices, kVectors>(
+        d, plan, rows, row_offsets, num_rows, ow0, gather_offsets, out, out_index);
   }
-  MaxRowVector<MaxMode::kExact, kStride, kKernel, kIndices, kVectors>(
-      d, plan, rows, row_offsets, num_rows, ow0, gather_offsets, out, out_index);
 }
 
 template <int kStride, int kKernel, bool kIndices>
