@@ -2,8 +2,9 @@
 //
 // Bit-exact with the reference: every lane is one output, its taps are
 // visited in scan order and a tap replaces the best so far iff it is greater
-// or NaN (compare + blend; hn::Max differs per target on NaN and +-0).
-// NHWC vectorises across channels, NCHW across output columns of one row.
+// or NaN (compare + blend; hn::Max differs per target on NaN and +-0, see
+// MaxStep for where it is used anyway). NHWC vectorises across channels,
+// NCHW across output columns of one row.
 
 #if defined(SIMDPOOL_KERNELS_MAX_POOL_INL_H_) == defined(HWY_TARGET_TOGGLE)
 #ifdef SIMDPOOL_KERNELS_MAX_POOL_INL_H_
