@@ -50,19 +50,20 @@ Error Run(const simdpool_problem* problem, const void* src, void* dst, int64_t* 
       Overlap(dst, out_bytes, indices, index_bytes)) {
     return Invalid("src, dst and indices must not overlap");
   }
-  e = MakePlan(*problem, /*with_tables=*/true, &plan);  // sizes are known to be sane now
-  if (!e.ok()) return e;
   int64_t target = kReferenceTarget;
   std::string error;
   if (!ActiveTarget(&target, &error)) return Invalid(error);
 
   const float* in = static_cast<const float*>(src);
   float* out = static_cast<float*>(dst);
-  // Planes too large for the kernels' int32 lanes take the reference.
+  // Planes too large for the kernels' int32 lanes take the reference, which
+  // needs no window tables.
   if (target == kReferenceTarget || !plan.fits_int32) {
     reference::Pool2D(plan.problem, plan.h.out, plan.w.out, in, out, indices);
     return Error{};
   }
+  e = MakePlan(*problem, /*with_tables=*/true, &plan);  // sizes are known to be sane now
+  if (!e.ok()) return e;
   const bool ran = problem->op == SIMDPOOL_OP_MAX
                        ? kernels::MaxPool2D(target, plan, in, out, indices)
                        : kernels::AvgPool2D(target, plan, in, out);
