@@ -171,142 +171,274 @@ void MaxPoolNHWC(const internal::Plan& plan, const float* HWY_RESTRICT src, floa
 }
 
 // ---------------------------------------------------------------- NCHW
+//
+// Separable, horizontal first: an output's window is folded row by row
+// (each row's taps in order, exact rule), then those row results are folded
+// over the rows in order (exact rule, carrying indices). This visits the
+// first maximum and the last NaN of the scan order, so it is exact; folding
+// columns first is not (+-0 ties). A row result is computed once per input
+// row and output column and kept in a ring for the later output rows that
+// use the same input row (k3s2: row 2oh+1 serves oh and oh+1). Vectors run
+// across output columns.
 
-// kVectors (1 or 2) vectors of outputs of one row from column ow0: two keep
-// independent chains in flight. `rows[r]` is input row h0 + (hb + r) * dh,
-// readable at columns [-pad_begin, LastColumnTouched] (padding = -inf, which
-// never wins). Returns false, storing nothing, if kFast saw a possible NaN.
-template <MaxMode kMode, int kStride, int kKernel, bool kIndices, int kVectors, class D>
-HWY_INLINE bool MaxRowVector(D d, const internal::Plan& plan, const float* const* rows,
-                             const int32_t* row_offsets, int64_t num_rows, int64_t ow0,
-                             hn::Vec<hn::RebindToSigned<D>> gather_offsets, float* HWY_RESTRICT out,
-                             int64_t* HWY_RESTRICT out_index) {
+// One input row of a window as the vector loop sees it.
+struct WindowRow {
+  const float* input;  // column 0 of the row (see InPlaceRows)
+  float* ring;         // its row results, by output column
+  int32_t* ring_index;
+  int32_t offset;      // h * W, for indices
+  bool cached;         // ring holds this row's results already
+  bool store;          // a later output row needs them: fill the ring
+};
+
+// The horizontal fold of one input row for the N output columns from ow0:
+// taps j at columns ow * stride - pad_begin + j * dilation, in order, best
+// starting at -inf with the index of the row's first valid tap. kMasked:
+// taps outside [0, W) are -inf (in place, such loads read a neighbouring
+// row). kPairs (stride 2, dilation 1): taps j and j + 1 are the even and odd
+// lanes of one pair of loads.
+template <MaxMode kMode, int kStride, int kKernel, bool kIndices, bool kMasked, class D>
+HWY_INLINE void MaxRowH(D d, const internal::Plan& plan, const WindowRow& row, int64_t ow0,
+                        hn::Vec<hn::RebindToSigned<D>> gather_offsets, hn::Vec<D>& best,
+                        hn::Vec<hn::RebindToSigned<D>>& index, hn::Vec<D>& probe) {
   const hn::RebindToSigned<D> di;
-  const int64_t N = static_cast<int64_t>(hn::Lanes(d));
   const internal::Axis& aw = plan.w;
   const int64_t stride = kStride != 0 ? kStride : aw.stride;
   const int64_t kernel = kKernel != 0 ? kKernel : aw.kernel;
   const int64_t dw = aw.dilation;
   const int64_t col0 = ow0 * stride - aw.pad_begin;
-  const int64_t col1 = col0 + N * stride;  // first column of the second vector
+  const float* p = row.input + col0;
   // Column of tap 0 per lane.
-  const auto columns0 = hn::Add(hn::Mul(hn::Iota(di, 0), hn::Set(di, static_cast<int32_t>(stride))),
-                                hn::Set(di, static_cast<int32_t>(col0)));
-  const auto columns1 = hn::Add(columns0, hn::Set(di, static_cast<int32_t>(N * stride)));
-  auto best0 = hn::Set(d, -kInfinity), best1 = best0;
-  auto index0 = hn::Set(di, -1), index1 = index0;
-  auto probe0 = hn::Zero(d), probe1 = probe0;
-  if (kIndices) {
-    // Index of each lane's first valid tap (-1 for a window without one).
-    const auto row0 = hn::Set(di, row_offsets[0]);
-    const auto first0 = hn::LoadU(di, plan.w_first_column.data() + ow0);
-    index0 = hn::IfThenElse(hn::Lt(first0, hn::Zero(di)), first0, hn::Add(first0, row0));
-    if (kVectors > 1) {
-      const auto first1 = hn::LoadU(di, plan.w_first_column.data() + ow0 + N);
-      index1 = hn::IfThenElse(hn::Lt(first1, hn::Zero(di)), first1, hn::Add(first1, row0));
-    }
+  const auto columns = hn::Add(hn::Mul(hn::Iota(di, 0), hn::Set(di, static_cast<int32_t>(stride))),
+                               hn::Set(di, static_cast<int32_t>(col0)));
+  best = hn::Set(d, -kInfinity);
+  if (kIndices && kMasked) {
+    const auto first = hn::LoadU(di, plan.w_first_column.data() + ow0);
+    index = hn::IfThenElse(hn::Lt(first, hn::Zero(di)), first, hn::Add(first, hn::Set(di, row.offset)));
   }
-  for (int64_t r = 0; r < num_rows; ++r) {
-    for (int64_t j = 0; j < kernel; ++j) {
-      const auto offset = hn::Set(di, static_cast<int32_t>(row_offsets[r] + j * dw));
-      const float* tap = rows[r] + j * dw;
-      MaxStep<kMode, kIndices>(d, LoadColumns<kStride>(d, tap + col0, gather_offsets),
-                     kIndices ? hn::Add(columns0, offset) : index0, best0, index0, probe0);
-      if (kVectors > 1) {
-        MaxStep<kMode, kIndices>(d, LoadColumns<kStride>(d, tap + col1, gather_offsets),
-                       kIndices ? hn::Add(columns1, offset) : index1, best1, index1, probe1);
+  for (int64_t j = 0; j < kernel; ++j) {
+    const auto tap_columns = hn::Add(columns, hn::Set(di, static_cast<int32_t>(j * dw)));
+    hn::Vec<D> v;
+#if HWY_TARGET != HWY_SCALAR
+    if constexpr (kStride == 2 && kKernel != 0) {
+      const size_t N = hn::Lanes(d);
+      const auto lo = hn::LoadU(d, p + j - (j & 1)), hi = hn::LoadU(d, p + j - (j & 1) + N);
+      v = (j & 1) ? hn::ConcatOdd(d, hi, lo) : hn::ConcatEven(d, hi, lo);
+    } else  // NOLINT(readability/braces)
+#endif
+    {
+      v = LoadColumns<kStride>(d, p + j * dw, gather_offsets);
+    }
+    if (kMasked) {
+      const auto inside = hn::And(hn::Gt(tap_columns, hn::Set(di, -1)),
+                                  hn::Lt(tap_columns, hn::Set(di, static_cast<int32_t>(aw.in))));
+      v = hn::IfThenElse(hn::RebindMask(d, inside), v, hn::Set(d, -kInfinity));
+    }
+    const auto tap_index = kIndices ? hn::Add(tap_columns, hn::Set(di, row.offset)) : index;
+    if (!kMasked && j == 0) {
+      // Tap 0 is valid in every lane: folding it into -inf gives itself
+      // (and its index) under the exact rule; kFast probes it as usual.
+      best = v;
+      index = tap_index;
+      if (kMode == MaxMode::kFast) probe = hn::Add(probe, v);
+      continue;
+    }
+    MaxStep<kMode, kIndices>(d, v, tap_index, best, index, probe);
+  }
+}
+
+// N outputs of one output row from column ow0, folding the row results of
+// `rows[0, num_rows)`. kFast takes cached row results from the ring, and
+// returns false, storing no output, if it saw a possible NaN; kExact
+// recomputes every row result from the input. Both fill the ring for rows
+// marked `store`; kExact overwrites what a failed kFast stored there.
+// kRows != 0: num_rows == kRows and the rows' `cached` and `store` flags
+// are the bits of kCached and kStore (the steady state of common shapes,
+// without per-row branches).
+template <MaxMode kMode, int kStride, int kKernel, bool kIndices, bool kMasked, int kRows,
+          int kCached, int kStore, class D>
+HWY_INLINE bool MaxOutputVector(D d, const internal::Plan& plan, const WindowRow* rows,
+                                int64_t num_rows, int64_t ow0,
+                                hn::Vec<hn::RebindToSigned<D>> gather_offsets,
+                                float* HWY_RESTRICT out, int64_t* HWY_RESTRICT out_index) {
+  const hn::RebindToSigned<D> di;
+  auto best = hn::Zero(d), probe = hn::Zero(d), unused_probe = hn::Zero(d);
+  auto index = hn::Zero(di);
+  const int64_t n = kRows != 0 ? kRows : num_rows;
+  for (int64_t r = 0; r < n; ++r) {
+    const WindowRow& row = rows[r];
+    const bool cached = kRows != 0 ? ((kCached >> r) & 1) != 0 : row.cached;
+    const bool store = kRows != 0 ? ((kStore >> r) & 1) != 0 : row.store;
+    hn::Vec<D> v;
+    hn::Vec<decltype(di)> v_index = hn::Zero(di);
+    if (kMode == MaxMode::kFast && cached) {
+      v = hn::LoadU(d, row.ring + ow0);
+      if (kIndices) v_index = hn::LoadU(di, row.ring_index + ow0);
+      probe = hn::Add(probe, v);  // the ring may hold an exact NaN
+    } else {
+      MaxRowH<kMode, kStride, kKernel, kIndices, kMasked>(d, plan, row, ow0, gather_offsets, v,
+                                                          v_index, probe);
+      if (store) {
+        hn::StoreU(v, d, row.ring + ow0);
+        if (kIndices) hn::StoreU(v_index, di, row.ring_index + ow0);
       }
+    }
+    if (r == 0) {
+      best = v;  // the fold of row 0 from -inf and its first valid index
+      index = v_index;
+    } else {
+      MaxStep<kMode, kIndices>(d, v, v_index, best, index, unused_probe);
     }
   }
   // Pad taps are -inf: -inf + inf in the probe is a harmless false alarm.
-  if (kMode == MaxMode::kFast && !hn::AllFalse(d, hn::IsNaN(hn::Add(probe0, probe1)))) return false;
-  hn::StoreU(best0, d, out);
-  if (kVectors > 1) hn::StoreU(best1, d, out + N);
-  if (kIndices) {
-    StoreIndices<false>(di, index0, out_index);
-    if (kVectors > 1) StoreIndices<false>(di, index1, out_index + N);
-  }
+  if (kMode == MaxMode::kFast && !hn::AllFalse(d, hn::IsNaN(probe))) return false;
+  hn::StoreU(best, d, out);
+  if (kIndices) StoreIndices<false>(di, index, out_index);
   return true;
 }
 
-// MaxRowVector in the fastest exact way (see MaxPixelNHWCBest).
-template <int kStride, int kKernel, bool kIndices, int kVectors, class D>
-HWY_INLINE void MaxRowVectorBest(D d, const internal::Plan& plan, const float* const* rows,
-                                 const int32_t* row_offsets, int64_t num_rows, int64_t ow0,
-                                 hn::Vec<hn::RebindToSigned<D>> gather_offsets,
-                                 float* HWY_RESTRICT out, int64_t* HWY_RESTRICT out_index) {
-  if (!MaxRowVector<MaxMode::kFast, kStride, kKernel, kIndices, kVectors>(
-          d, plan, rows, row_offsets, num_rows, ow0, gather_offsets, out, out_index)) {
-    MaxRowVector<MaxMode::kExact, kStride, kKernel, kIndices, kVectors>(
-        d, plan, rows, row_offsets, num_rows, ow0, gather_offsets, out, out_index);
+// MaxOutputVector in the fastest exact way (see MaxPixelNHWCBest).
+template <int kStride, int kKernel, bool kIndices, bool kMasked, int kRows, int kCached,
+          int kStore, class D>
+HWY_INLINE void MaxOutputVectorBest(D d, const internal::Plan& plan, const WindowRow* rows,
+                                    int64_t num_rows, int64_t ow0,
+                                    hn::Vec<hn::RebindToSigned<D>> gather_offsets,
+                                    float* HWY_RESTRICT out, int64_t* HWY_RESTRICT out_index) {
+  if (!MaxOutputVector<MaxMode::kFast, kStride, kKernel, kIndices, kMasked, kRows, kCached, kStore>(
+          d, plan, rows, num_rows, ow0, gather_offsets, out, out_index)) {
+    MaxOutputVector<MaxMode::kExact, kStride, kKernel, kIndices, kMasked, kRows, kCached, kStore>(
+        d, plan, rows, num_rows, ow0, gather_offsets, out, out_index);
   }
 }
 
+// One output row: its vectors across the columns (see MaxOutputVector for
+// kRows, kCached and kStore).
+template <int kStride, int kKernel, bool kIndices, int kRows, int kCached, int kStore, class D>
+HWY_INLINE void MaxOutputRow(D d, const internal::Plan& plan, const WindowRow* rows,
+                             int64_t num_rows, hn::Vec<hn::RebindToSigned<D>> gather_offsets,
+                             float* HWY_RESTRICT out, int64_t* HWY_RESTRICT out_index) {
+  const int64_t N = static_cast<int64_t>(hn::Lanes(d));
+  const internal::Axis& aw = plan.w;
+  // Vectors whose outputs (those < out) all have full windows need no masks.
+  const auto masked = [&](int64_t ow0) {
+    return ow0 < aw.full_begin || std::min(ow0 + N, aw.out) > aw.full_end;
+  };
+  if (aw.out < N) {  // the row is shorter than a vector: compute into a buffer
+    HWY_ALIGN float tail[HWY_MAX_BYTES / sizeof(float)];
+    HWY_ALIGN int64_t tail_index[HWY_MAX_BYTES / sizeof(float)];
+    if (masked(0)) {
+      MaxOutputVectorBest<kStride, kKernel, kIndices, true, kRows, kCached, kStore>(
+          d, plan, rows, num_rows, 0, gather_offsets, tail, tail_index);
+    } else {
+      MaxOutputVectorBest<kStride, kKernel, kIndices, false, kRows, kCached, kStore>(
+          d, plan, rows, num_rows, 0, gather_offsets, tail, tail_index);
+    }
+    std::copy(tail, tail + aw.out, out);
+    if (kIndices) std::copy(tail_index, tail_index + aw.out, out_index);
+    return;
+  }
+  // The last vector overlaps its predecessor.
+  for (int64_t ow = 0; ow < aw.out; ow += N) {
+    ow = std::min(ow, aw.out - N);
+    int64_t* vector_index = kIndices ? out_index + ow : nullptr;
+    if (masked(ow)) {
+      MaxOutputVectorBest<kStride, kKernel, kIndices, true, kRows, kCached, kStore>(
+          d, plan, rows, num_rows, ow, gather_offsets, out + ow, vector_index);
+    } else {
+      MaxOutputVectorBest<kStride, kKernel, kIndices, false, kRows, kCached, kStore>(
+          d, plan, rows, num_rows, ow, gather_offsets, out + ow, vector_index);
+    }
+  }
+}
+
+// Returns false if the ring could not be allocated.
 template <int kStride, int kKernel, bool kIndices>
-void MaxPoolNCHW(const internal::Plan& plan, const float* HWY_RESTRICT src, float* HWY_RESTRICT dst,
-                 int64_t* HWY_RESTRICT indices, RowSource& row_source) {
+bool MaxPoolNCHW(const internal::Plan& plan, const float* HWY_RESTRICT src, float* HWY_RESTRICT dst,
+                 int64_t* HWY_RESTRICT indices, InPlaceRows& input_rows) {
   const hn::ScalableTag<float> d;
   const int64_t N = static_cast<int64_t>(hn::Lanes(d));
   const internal::Axis& ah = plan.h;
   const internal::Axis& aw = plan.w;
   const auto gather_offsets = StrideOffsets(d, aw.stride);
-  std::vector<const float*> rows(static_cast<size_t>(ah.kernel));
-  std::vector<int32_t> row_offsets(static_cast<size_t>(ah.kernel));
-  HWY_ALIGN float tail[HWY_MAX_BYTES / sizeof(float)];
-  HWY_ALIGN int64_t tail_index[HWY_MAX_BYTES / sizeof(float)];
+  // Ring of row results: the rows one output row spans are distinct modulo
+  // the dilated kernel height, and so are those kept for later output rows.
+  const int64_t ring = (ah.kernel - 1) * ah.dilation + 1;
+  const int64_t pitch = std::max(aw.out, N);
+  auto ring_values = hwy::AllocateAligned<float>(static_cast<size_t>(ring * pitch));
+  auto ring_index = hwy::AllocateAligned<int32_t>(static_cast<size_t>(kIndices ? ring * pitch : 1));
+  if (!ring_values || !ring_index) return false;
+  // Every plane uses the ring the same way, so the rows of each output row,
+  // their slots and roles are planned once: schedule[oh * kernel + r].
+  const int64_t kh = ah.kernel;
+  std::vector<WindowRow> schedule(static_cast<size_t>(ah.out * kh));
+  std::vector<int64_t> input_row(schedule.size());
+  std::vector<int> pattern(static_cast<size_t>(ah.out));  // see below
+  {
+    // The last output row that reads each input row.
+    std::vector<int64_t> last_use(static_cast<size_t>(ah.in), -1);
+    for (int64_t oh = 0; oh < ah.out; ++oh) {
+      for (int64_t i = ah.tap_begin[oh]; i < ah.tap_end[oh]; ++i) last_use[ah.start[oh] + i * ah.dilation] = oh;
+    }
+    std::vector<int64_t> row_in_slot(static_cast<size_t>(ring), -1);
+    for (int64_t oh = 0; oh < ah.out; ++oh) {
+      const int64_t hb = ah.tap_begin[oh], num_rows = ah.tap_end[oh] - hb;
+      int cached = 0, store = 0;  // row roles as bits
+      for (int64_t r = 0; r < num_rows; ++r) {
+        const int64_t h = ah.start[oh] + (hb + r) * ah.dilation;
+        const int64_t slot = h % ring;
+        WindowRow& row = schedule[oh * kh + r];
+        input_row[oh * kh + r] = h;
+        row.ring = ring_values.get() + slot * pitch;
+        row.ring_index = ring_index.get() + (kIndices ? slot * pitch : 0);
+        row.offset = static_cast<int32_t>(h * aw.in);
+        row.cached = row_in_slot[slot] == h;
+        row.store = !row.cached && last_use[h] > oh;
+        if (row.store) row_in_slot[slot] = h;
+        if (r < 8) cached |= row.cached << r, store |= row.store << r;
+      }
+      // 1: the steady state of k3s2 (row 2oh-1 from the ring, 2oh+1 kept),
+      // 2: two rows used once (k2s2), 0: any other.
+      pattern[oh] = num_rows == 3 && cached == 1 && store == 4   ? 1
+                    : num_rows == 2 && cached == 0 && store == 0 ? 2
+                                                                 : 0;
+    }
+  }
   const int64_t planes = plan.batch * plan.channels;
   for (int64_t p = 0; p < planes; ++p) {
-    const float* plane = src + p * plan.in_plane;
-    row_source.NewPlane();
+    input_rows.NewPlane();
     for (int64_t oh = 0; oh < ah.out; ++oh) {
       const int64_t o = (p * ah.out + oh) * aw.out;
       float* out = dst + o;
       int64_t* out_index = kIndices ? indices + o : nullptr;
-      const int64_t hb = ah.tap_begin[oh], he = ah.tap_end[oh];
-      const int64_t num_rows = he - hb;
+      const int64_t num_rows = ah.tap_end[oh] - ah.tap_begin[oh];
       if (num_rows == 0) {  // no input row: -inf, index -1
         std::fill(out, out + aw.out, -kInfinity);
         if (kIndices) std::fill(out_index, out_index + aw.out, int64_t{-1});
         continue;
       }
-      for (int64_t r = 0; r < num_rows; ++r) {
-        const int64_t h = ah.start[oh] + (hb + r) * ah.dilation;
-        rows[r] = row_source.Row(plane, p, h);
-        row_offsets[r] = static_cast<int32_t>(h * aw.in);
-      }
-      const int32_t* offsets = row_offsets.data();
-      if (aw.out < N) {  // the row is shorter than a vector: compute into a buffer
-        MaxRowVectorBest<kStride, kKernel, kIndices, 1>(d, plan, rows.data(), offsets, num_rows, 0,
-                                                    gather_offsets, tail, tail_index);
-        std::copy(tail, tail + aw.out, out);
-        if (kIndices) std::copy(tail_index, tail_index + aw.out, out_index);
-        continue;
-      }
-      int64_t ow = 0;
-      for (; ow + 2 * N <= aw.out; ow += 2 * N) {
-        MaxRowVectorBest<kStride, kKernel, kIndices, 2>(d, plan, rows.data(), offsets, num_rows, ow,
-                                                    gather_offsets, out + ow,
-                                                    kIndices ? out_index + ow : nullptr);
-      }
-      // The last one or two vectors; the last overlaps its predecessor.
-      for (; ow < aw.out; ow += N) {
-        ow = std::min(ow, aw.out - N);
-        MaxRowVectorBest<kStride, kKernel, kIndices, 1>(d, plan, rows.data(), offsets, num_rows, ow,
-                                                    gather_offsets, out + ow,
-                                                    kIndices ? out_index + ow : nullptr);
+      WindowRow* window = schedule.data() + oh * kh;
+      for (int64_t r = 0; r < num_rows; ++r) window[r].input = input_rows.Row(src, p, input_row[oh * kh + r]);
+      if (pattern[oh] == 1) {
+        MaxOutputRow<kStride, kKernel, kIndices, 3, 1, 4>(d, plan, window, num_rows, gather_offsets, out, out_index);
+      } else if (pattern[oh] == 2) {
+        MaxOutputRow<kStride, kKernel, kIndices, 2, 0, 0>(d, plan, window, num_rows, gather_offsets, out, out_index);
+      } else {
+        MaxOutputRow<kStride, kKernel, kIndices, 0, 0, 0>(d, plan, window, num_rows, gather_offsets, out, out_index);
       }
     }
   }
+  return true;
 }
 
 template <bool kIndices>
-void MaxPoolNCHWDispatch(const internal::Plan& plan, const float* src, float* dst,
-                         int64_t* indices, RowSource& rows) {
-  const int64_t s = plan.w.stride, k = plan.w.kernel;
-  // The common ResNet/VGG/AlexNet/Inception shapes get fixed trip counts.
-  if (s == 2 && k == 2) return MaxPoolNCHW<2, 2, kIndices>(plan, src, dst, indices, rows);
-  if (s == 2 && k == 3) return MaxPoolNCHW<2, 3, kIndices>(plan, src, dst, indices, rows);
-  if (s == 1 && k == 3) return MaxPoolNCHW<1, 3, kIndices>(plan, src, dst, indices, rows);
+bool MaxPoolNCHWDispatch(const internal::Plan& plan, const float* src, float* dst,
+                         int64_t* indices, InPlaceRows& rows) {
+  const int64_t s = plan.w.stride, k = plan.w.kernel, dw = plan.w.dilation;
+  // The common ResNet/VGG/AlexNet/Inception shapes get fixed trip counts
+  // (kernel specialisations assume dilation 1).
+  if (dw == 1 && s == 2 && k == 2) return MaxPoolNCHW<2, 2, kIndices>(plan, src, dst, indices, rows);
+  if (dw == 1 && s == 2 && k == 3) return MaxPoolNCHW<2, 3, kIndices>(plan, src, dst, indices, rows);
+  if (dw == 1 && s == 1 && k == 3) return MaxPoolNCHW<1, 3, kIndices>(plan, src, dst, indices, rows);
   if (s == 1) return MaxPoolNCHW<1, 0, kIndices>(plan, src, dst, indices, rows);
   if (s == 2) return MaxPoolNCHW<2, 0, kIndices>(plan, src, dst, indices, rows);
   return MaxPoolNCHW<0, 0, kIndices>(plan, src, dst, indices, rows);
@@ -325,14 +457,10 @@ inline bool MaxPool2D(const internal::Plan& plan, const float* HWY_RESTRICT src,
   }
   const hn::ScalableTag<float> d;
   const int64_t ring = (plan.h.kernel - 1) * plan.h.dilation + 1;  // rows one output row spans
-  RowSource rows(plan, hn::Lanes(d), ring, -kInfinity);
+  InPlaceRows rows(plan, hn::Lanes(d), ring, -kInfinity);
   if (!rows.ok()) return false;
-  if (indices) {
-    MaxPoolNCHWDispatch<true>(plan, src, dst, indices, rows);
-  } else {
-    MaxPoolNCHWDispatch<false>(plan, src, dst, indices, rows);
-  }
-  return true;
+  if (indices) return MaxPoolNCHWDispatch<true>(plan, src, dst, indices, rows);
+  return MaxPoolNCHWDispatch<false>(plan, src, dst, indices, rows);
 }
 
 // NOLINTNEXTLINE(google-readability-namespace-comments)

@@ -100,6 +100,34 @@ class RowSource {
   std::unique_ptr<PaddedRows> padded_;
 };
 
+// Where a kernel that masks the lanes outside the row itself (the separable
+// max kernel) reads input row h: in place, where every load of the row stays
+// inside the tensor (lanes reaching into a neighbouring row are masked), else
+// from a padded copy: only the first rows of the first plane and the last
+// rows of the last plane need one.
+class InPlaceRows {
+ public:
+  InPlaceRows(const internal::Plan& plan, size_t lanes, int64_t ring, float pad_value)
+      : width_(plan.w.in),
+        height_(plan.h.in),
+        in_plane_(plan.in_plane),
+        lowest_(-plan.w.pad_begin),
+        highest_(LastColumnTouched(plan.w, lanes)),
+        total_(plan.batch * plan.channels * plan.in_plane),
+        padded_(ring, plan.w.in, plan.w.pad_begin, highest_, pad_value) {}
+  bool ok() const { return padded_.ok(); }
+  void NewPlane() { padded_.NewPlane(); }
+  const float* Row(const float* src, int64_t p, int64_t h) {
+    const int64_t begin = (p * height_ + h) * width_;
+    if (begin + lowest_ >= 0 && begin + highest_ < total_) return src + begin;
+    return padded_.Row(src + p * in_plane_, h);
+  }
+
+ private:
+  int64_t width_, height_, in_plane_, lowest_, highest_, total_;
+  PaddedRows padded_;
+};
+
 }  // namespace kernels
 }  // namespace simdpool
 
