@@ -13,13 +13,20 @@ namespace simdpool {
 namespace test {
 namespace {
 
-// Data with ties (small integers), NaN, +-inf and -0 sprinkled in.
-std::vector<float> RandomData(size_t n, std::mt19937_64& rng) {
-  std::uniform_int_distribution<int> small(-4, 4), kind(0, 39);
+// Data with ties (small integers), NaN, +-inf and -0 sprinkled in. A NaN
+// sends a kernel's window to its exact path, so `nan_odds` (one NaN kind in
+// that many) also lets whole rows stay on the fast path.
+std::vector<float> RandomData(size_t n, std::mt19937_64& rng, int nan_odds = 40) {
+  std::uniform_int_distribution<int> small(-4, 4), kind(0, 39), nan(0, nan_odds - 1);
   std::uniform_real_distribution<float> real(-100.0f, 100.0f);
   std::vector<float> v(n);
   for (float& x : v) {
-    switch (kind(rng)) {
+    const int k = kind(rng);
+    if (k <= 1 && nan_odds > 40 && nan(rng) >= 40) {  // a NaN made rarer: a small integer instead
+      x = static_cast<float>(small(rng));
+      continue;
+    }
+    switch (k) {
       case 0: x = std::numeric_limits<float>::quiet_NaN(); break;
       case 1: x = -std::numeric_limits<float>::quiet_NaN(); break;
       case 2: x = std::numeric_limits<float>::infinity(); break;
@@ -78,40 +85,72 @@ uint32_t ComparableBits(simdpool_op op, float f) {
 
 class Sweep2D : public TargetTest {};
 
+// Runs `problem` on the current target on guarded buffers and compares every
+// output bit (and index) with the reference.
+void ExpectLikeReference(const Problem2D& problem, bool with_indices, int i, std::mt19937_64& rng,
+                         int nan_odds = 40) {
+  const simdpool_problem& c = problem.c_problem();
+  SCOPED_TRACE("case " + std::to_string(i) + ": " + problem.ToString() +
+               (with_indices ? " +indices" : "") + " nan_odds " + std::to_string(nan_odds));
+  simdpool_shape shape;
+  ASSERT_TRUE(OutputShape(problem, &shape).ok());
+  const size_t in_elements = static_cast<size_t>(c.batch * c.channels * c.input[0] * c.input[1]);
+  const std::vector<float> data = RandomData(in_elements, rng, nan_odds);
+  const Outputs expected = RunReference(problem, data, with_indices);
+
+  const Guard guard = (i % 2 == 0) ? Guard::kAfter : Guard::kBefore;
+  GuardedBuffer<float> in(in_elements, guard);
+  std::copy(data.begin(), data.end(), in.data());
+  const size_t n = static_cast<size_t>(shape.elements);
+  GuardedBuffer<float> out(n, guard);
+  GuardedBuffer<int64_t> idx(with_indices ? n : 1, guard);
+  const Status status = simdpool::Run(problem, in.data(), out.data(), with_indices ? idx.data() : nullptr);
+  ASSERT_TRUE(status.ok()) << status.message();
+  for (size_t o = 0; o < n; ++o) {
+    ASSERT_EQ(ComparableBits(c.op, out[o]), ComparableBits(c.op, expected.values[o]))
+        << "output " << o << ": " << out[o] << " vs reference " << expected.values[o];
+    if (with_indices) {
+      ASSERT_EQ(idx[o], expected.indices[o]) << "index of output " << o;
+    }
+  }
+  ASSERT_TRUE(in.Intact());
+  ASSERT_TRUE(out.Intact()) << "write outside the output tensor";
+  ASSERT_TRUE(idx.Intact()) << "write outside the index tensor";
+}
+
 TEST_P(Sweep2D, BitIdenticalToReference) {
   std::mt19937_64 rng(12345);
   const int cases = ScaledCount(700);
   for (int i = 0; i < cases; ++i) {
     const Problem2D problem = RandomProblem(rng);
-    const simdpool_problem& c = problem.c_problem();
-    const bool with_indices = c.op == SIMDPOOL_OP_MAX && (i % 3 != 0);
-    SCOPED_TRACE("case " + std::to_string(i) + ": " + problem.ToString() +
-                 (with_indices ? " +indices" : ""));
-    simdpool_shape shape;
-    ASSERT_TRUE(OutputShape(problem, &shape).ok());
-    const size_t in_elements =
-        static_cast<size_t>(c.batch * c.channels * c.input[0] * c.input[1]);
-    const std::vector<float> data = RandomData(in_elements, rng);
-    const Outputs expected = RunReference(problem, data, with_indices);
+    const bool with_indices = problem.c_problem().op == SIMDPOOL_OP_MAX && (i % 3 != 0);
+    ExpectLikeReference(problem, with_indices, i, rng);
+    if (HasFatalFailure()) return;
+  }
+}
 
-    const Guard guard = (i % 2 == 0) ? Guard::kAfter : Guard::kBefore;
-    GuardedBuffer<float> in(in_elements, guard);
-    std::copy(data.begin(), data.end(), in.data());
-    const size_t n = static_cast<size_t>(shape.elements);
-    GuardedBuffer<float> out(n, guard);
-    GuardedBuffer<int64_t> idx(with_indices ? n : 1, guard);
-    const Status status = simdpool::Run(problem, in.data(), out.data(), with_indices ? idx.data() : nullptr);
-    ASSERT_TRUE(status.ok()) << status.message();
-    for (size_t o = 0; o < n; ++o) {
-      ASSERT_EQ(ComparableBits(c.op, out[o]), ComparableBits(c.op, expected.values[o]))
-          << "output " << o << ": " << out[o] << " vs reference " << expected.values[o];
-      if (with_indices) {
-        ASSERT_EQ(idx[o], expected.indices[o]) << "index of output " << o;
-      }
-    }
-    ASSERT_TRUE(in.Intact());
-    ASSERT_TRUE(out.Intact()) << "write outside the output tensor";
-    ASSERT_TRUE(idx.Intact()) << "write outside the index tensor";
+// NCHW max pooling near the common CNN shapes (kernel 2-3, stride 1-2,
+// padding 0-1), which the NCHW kernel specialises: widths below and above a
+// vector, odd sizes, ceil mode, sometimes dilation, and data with NaN
+// everywhere, rarely or never, so that both the fast and the exact paths and
+// their mixture within a row are exercised.
+TEST_P(Sweep2D, NchwMaxCommonShapes) {
+  std::mt19937_64 rng(4242);
+  auto uniform = [&rng](int64_t lo, int64_t hi) {
+    return std::uniform_int_distribution<int64_t>(lo, hi)(rng);
+  };
+  const int cases = ScaledCount(300);
+  for (int i = 0; i < cases; ++i) {
+    Problem2D p(Op::kMax, Layout::kNCHW, uniform(1, 2), uniform(1, 3), uniform(1, 20), uniform(1, 70));
+    const int64_t kh = uniform(2, 3), kw = uniform(2, 3);
+    p.Kernel(kh, kw).Stride(uniform(1, 2), uniform(1, 2));
+    if (uniform(0, 5) == 0) p.Dilation(uniform(1, 2), uniform(1, 2));
+    p.Pad(uniform(0, 1), uniform(0, 1)).CeilMode(uniform(0, 1) == 1);
+    simdpool_shape shape;
+    if (!OutputShape(p, &shape).ok()) continue;
+    const int nan_odds[3] = {40, 4000, 1 << 30};
+    ExpectLikeReference(p, i % 2 == 0, i, rng, nan_odds[i % 3]);
+    if (HasFatalFailure()) return;
   }
 }
 
