@@ -1,10 +1,12 @@
 // 2-D max pooling (values, optionally int64 indices), f32, NCHW and NHWC.
 //
-// Bit-exact with the reference: every lane is one output, its taps are
-// visited in scan order and a tap replaces the best so far iff it is greater
-// or NaN (compare + blend; hn::Max differs per target on NaN and +-0, see
-// MaxStep for where it is used anyway). NHWC vectorises across channels,
-// NCHW across output columns of one row.
+// Bit-exact with the reference: every lane is one output, a tap replaces the
+// best so far iff it is greater or NaN (compare + blend; hn::Max differs per
+// target on NaN and +-0, see MaxStep for where it is used anyway), and the
+// selection equals the one of a scan-order visit. NHWC vectorises across
+// channels and visits taps in scan order; NCHW vectorises across output
+// columns of one row and folds each window row first, then the rows (see
+// the NCHW section for why that is exact).
 
 #if defined(SIMDPOOL_KERNELS_MAX_POOL_INL_H_) == defined(HWY_TARGET_TOGGLE)
 #ifdef SIMDPOOL_KERNELS_MAX_POOL_INL_H_
