@@ -17,7 +17,6 @@
 
 #include "hwy/highway.h"
 #include "pool_common-inl.h"
-#include "hwy/cache_control.h"
 
 HWY_BEFORE_NAMESPACE();
 namespace simdpool {
@@ -354,9 +353,6 @@ HWY_INLINE void MaxOutputRow(D d, const internal::Plan& plan, const WindowRow* r
   }
 }
 
-// Inputs larger than this are assumed not to fit in cache.
-constexpr int64_t kPrefetchAboveBytes = int64_t{8} << 20;
-
 // Returns false if the ring could not be allocated.
 template <int kStride, int kKernel, bool kIndices>
 bool MaxPoolNCHW(const internal::Plan& plan, const float* HWY_RESTRICT src, float* HWY_RESTRICT dst,
@@ -410,10 +406,7 @@ bool MaxPoolNCHW(const internal::Plan& plan, const float* HWY_RESTRICT src, floa
     }
   }
   const int64_t planes = plan.batch * plan.channels;
-  // Inputs that cannot stay cached stream from memory: fetch the next output
-  // row's input rows while this one is computed (about 1.7x for VGG's 12.8 MB
-  // on Zen 4; it costs time on cache-resident inputs).
-  const bool prefetch = planes * plan.in_plane * static_cast<int64_t>(sizeof(float)) > kPrefetchAboveBytes;
+  const bool prefetch = PrefetchInput(plan);
   for (int64_t p = 0; p < planes; ++p) {
     input_rows.NewPlane();
     for (int64_t oh = 0; oh < ah.out; ++oh) {
@@ -431,7 +424,7 @@ bool MaxPoolNCHW(const internal::Plan& plan, const float* HWY_RESTRICT src, floa
       if (prefetch && oh + 1 < ah.out) {
         for (int64_t r = 0; r < ah.tap_end[oh + 1] - ah.tap_begin[oh + 1]; ++r) {
           const float* next = src + p * plan.in_plane + input_row[(oh + 1) * kh + r] * aw.in;
-          for (int64_t x = 0; x < aw.in; x += 16) hwy::Prefetch(next + x);
+          PrefetchFloats(next, aw.in);
         }
       }
       if (pattern[oh] == 1) {
