@@ -153,6 +153,105 @@ void AvgPoolNCHW(const internal::Plan& plan, const float* HWY_RESTRICT src, floa
   }
 }
 
+// Stride 1 on both axes, narrow planes: the plane is copied once into a
+// buffer of width Wp = out_w + kw - 1 with its padding (+0) around it, where
+// output (oh, ow) sums buf[(oh + i) * Wp + ow + j]. Outputs at consecutive
+// flat positions q = oh * Wp + ow read consecutive addresses, so vectors run
+// across row ends; the Wp - out_w positions per row that are not outputs are
+// computed, divided by 1 and discarded when the rows are copied out.
+struct FlatPlane {
+  int64_t wp, hp;        // buffer width and height
+  int64_t rows, cols;    // input rows and columns copied (the others are never read)
+  int64_t positions;     // flat positions computed: vectors * lanes
+  hwy::AlignedFreeUniquePtr<float[]> input, output, divisors;
+};
+
+// Returns false if a buffer could not be allocated.
+inline bool MakeFlatPlane(const internal::Plan& plan, int64_t lanes, FlatPlane* f) {
+  const internal::Axis& ah = plan.h;
+  const internal::Axis& aw = plan.w;
+  f->wp = aw.out + aw.kernel - 1;
+  f->hp = ah.out + ah.kernel - 1;
+  f->rows = std::max<int64_t>(0, std::min(ah.in, f->hp - ah.pad_begin));
+  f->cols = std::max<int64_t>(0, std::min(aw.in, f->wp - aw.pad_begin));
+  const int64_t last = (ah.out - 1) * f->wp + aw.out;  // one past the last output
+  f->positions = (last + lanes - 1) / lanes * lanes;
+  // The last vector starts before `last` and reads up to lanes - 1 past
+  // its start plus (kh - 1) rows and kw - 1 columns: inside hp * wp + lanes.
+  const size_t input_size = static_cast<size_t>(f->hp * f->wp + lanes);
+  f->input = hwy::AllocateAligned<float>(input_size);
+  f->output = hwy::AllocateAligned<float>(static_cast<size_t>(f->positions));
+  f->divisors = hwy::AllocateAligned<float>(static_cast<size_t>(f->positions));
+  if (!f->input || !f->output || !f->divisors) return false;
+  std::fill(f->input.get(), f->input.get() + input_size, 0.0f);  // padding stays +0
+  std::fill(f->divisors.get(), f->divisors.get() + f->positions, 1.0f);
+  for (int64_t oh = 0; oh < ah.out; ++oh) {
+    std::copy(plan.avg_divisors.data() + oh * aw.out, plan.avg_divisors.data() + (oh + 1) * aw.out,
+              f->divisors.get() + oh * f->wp);
+  }
+  return true;
+}
+
+// kVectors (1..4) vectors of flat outputs from position q: independent add
+// chains in flight.
+template <int kKernel, int kVectors, class D>
+HWY_INLINE void AvgFlatVectors(D d, const internal::Plan& plan, const FlatPlane& f, int64_t q) {
+  const int64_t N = static_cast<int64_t>(hn::Lanes(d));
+  const int64_t kh = kKernel != 0 ? kKernel : plan.h.kernel;
+  const int64_t kw = kKernel != 0 ? kKernel : plan.w.kernel;
+  const float* HWY_RESTRICT in = f.input.get() + q;
+  auto sum0 = hn::Zero(d), sum1 = sum0, sum2 = sum0, sum3 = sum0;
+  for (int64_t i = 0; i < kh; ++i) {
+    for (int64_t j = 0; j < kw; ++j) {
+      const float* p = in + i * f.wp + j;
+      sum0 = hn::Add(sum0, hn::LoadU(d, p));
+      if (kVectors > 1) sum1 = hn::Add(sum1, hn::LoadU(d, p + N));
+      if (kVectors > 2) sum2 = hn::Add(sum2, hn::LoadU(d, p + 2 * N));
+      if (kVectors > 3) sum3 = hn::Add(sum3, hn::LoadU(d, p + 3 * N));
+    }
+  }
+  const float* div = f.divisors.get() + q;
+  float* out = f.output.get() + q;
+  hn::Store(hn::Div(sum0, hn::Load(d, div)), d, out);
+  if (kVectors > 1) hn::Store(hn::Div(sum1, hn::Load(d, div + N)), d, out + N);
+  if (kVectors > 2) hn::Store(hn::Div(sum2, hn::Load(d, div + 2 * N)), d, out + 2 * N);
+  if (kVectors > 3) hn::Store(hn::Div(sum3, hn::Load(d, div + 3 * N)), d, out + 3 * N);
+}
+
+template <int kKernel>
+void AvgPoolFlatNCHW(const internal::Plan& plan, const float* HWY_RESTRICT src,
+                     float* HWY_RESTRICT dst, const FlatPlane& f) {
+  const hn::ScalableTag<float> d;
+  const int64_t N = static_cast<int64_t>(hn::Lanes(d));
+  const internal::Axis& ah = plan.h;
+  const internal::Axis& aw = plan.w;
+  const int64_t planes = plan.batch * plan.channels;
+  float* HWY_RESTRICT buffer = f.input.get() + ah.pad_begin * f.wp + aw.pad_begin;
+  for (int64_t p = 0; p < planes; ++p) {
+    const float* plane = src + p * plan.in_plane;
+    for (int64_t h = 0; h < f.rows; ++h) {
+      std::copy(plane + h * aw.in, plane + h * aw.in + f.cols, buffer + h * f.wp);
+    }
+    int64_t q = 0;
+    for (; q + 4 * N <= f.positions; q += 4 * N) AvgFlatVectors<kKernel, 4>(d, plan, f, q);
+    for (; q < f.positions; q += N) AvgFlatVectors<kKernel, 1>(d, plan, f, q);
+    float* out = dst + p * plan.out_plane;
+    for (int64_t oh = 0; oh < ah.out; ++oh) {
+      std::copy(f.output.get() + oh * f.wp, f.output.get() + oh * f.wp + aw.out, out + oh * aw.out);
+    }
+  }
+}
+
+// Planes whose padded copy stays in L1 take the flat kernel.
+constexpr int64_t kFlatPlaneMaxFloats = 8192;
+
+inline bool UseFlatNCHW(const internal::Plan& plan) {
+  const internal::Axis& ah = plan.h;
+  const internal::Axis& aw = plan.w;
+  return ah.stride == 1 && aw.stride == 1 &&
+         (ah.out + ah.kernel - 1) * (aw.out + aw.kernel - 1) <= kFlatPlaneMaxFloats;
+}
+
 // Returns false if the row buffers could not be allocated.
 inline bool AvgPool2D(const internal::Plan& plan, const float* HWY_RESTRICT src,
                       float* HWY_RESTRICT dst) {
@@ -161,6 +260,16 @@ inline bool AvgPool2D(const internal::Plan& plan, const float* HWY_RESTRICT src,
     return true;
   }
   const hn::ScalableTag<float> d;
+  if (UseFlatNCHW(plan)) {
+    FlatPlane flat;
+    if (!MakeFlatPlane(plan, static_cast<int64_t>(hn::Lanes(d)), &flat)) return false;
+    if (plan.h.kernel == 3 && plan.w.kernel == 3) {
+      AvgPoolFlatNCHW<3>(plan, src, dst, flat);
+    } else {
+      AvgPoolFlatNCHW<0>(plan, src, dst, flat);
+    }
+    return true;
+  }
   RowSource rows(plan, hn::Lanes(d), plan.h.kernel, 0.0f);
   if (!rows.ok()) return false;
   const int64_t s = plan.w.stride, k = plan.w.kernel;
