@@ -163,7 +163,9 @@ struct FlatPlane {
   int64_t wp, hp;        // buffer width and height
   int64_t rows, cols;    // input rows and columns copied (the others are never read)
   int64_t positions;     // flat positions computed: vectors * lanes
-  hwy::AlignedFreeUniquePtr<float[]> input, output, divisors;
+  // Two of each, used by alternate planes (see AvgPoolFlatNCHW).
+  hwy::AlignedFreeUniquePtr<float[]> input[2], output[2];
+  hwy::AlignedFreeUniquePtr<float[]> divisors;
 };
 
 // Returns false if a buffer could not be allocated.
@@ -179,11 +181,14 @@ inline bool MakeFlatPlane(const internal::Plan& plan, int64_t lanes, FlatPlane* 
   // The last vector starts before `last` and reads up to lanes - 1 past
   // its start plus (kh - 1) rows and kw - 1 columns: inside hp * wp + lanes.
   const size_t input_size = static_cast<size_t>(f->hp * f->wp + lanes);
-  f->input = hwy::AllocateAligned<float>(input_size);
-  f->output = hwy::AllocateAligned<float>(static_cast<size_t>(f->positions));
   f->divisors = hwy::AllocateAligned<float>(static_cast<size_t>(f->positions));
-  if (!f->input || !f->output || !f->divisors) return false;
-  std::fill(f->input.get(), f->input.get() + input_size, 0.0f);  // padding stays +0
+  if (!f->divisors) return false;
+  for (int b = 0; b < 2; ++b) {
+    f->input[b] = hwy::AllocateAligned<float>(input_size);
+    f->output[b] = hwy::AllocateAligned<float>(static_cast<size_t>(f->positions));
+    if (!f->input[b] || !f->output[b]) return false;
+    std::fill(f->input[b].get(), f->input[b].get() + input_size, 0.0f);  // padding stays +0
+  }
   std::fill(f->divisors.get(), f->divisors.get() + f->positions, 1.0f);
   for (int64_t oh = 0; oh < ah.out; ++oh) {
     std::copy(plan.avg_divisors.data() + oh * aw.out, plan.avg_divisors.data() + (oh + 1) * aw.out,
@@ -195,11 +200,13 @@ inline bool MakeFlatPlane(const internal::Plan& plan, int64_t lanes, FlatPlane* 
 // kVectors (1..4) vectors of flat outputs from position q: independent add
 // chains in flight.
 template <int kKernel, int kVectors, class D>
-HWY_INLINE void AvgFlatVectors(D d, const internal::Plan& plan, const FlatPlane& f, int64_t q) {
+HWY_INLINE void AvgFlatVectors(D d, const internal::Plan& plan, const FlatPlane& f,
+                               const float* HWY_RESTRICT input, float* HWY_RESTRICT output,
+                               int64_t q) {
   const int64_t N = static_cast<int64_t>(hn::Lanes(d));
   const int64_t kh = kKernel != 0 ? kKernel : plan.h.kernel;
   const int64_t kw = kKernel != 0 ? kKernel : plan.w.kernel;
-  const float* HWY_RESTRICT in = f.input.get() + q;
+  const float* HWY_RESTRICT in = input + q;
   auto sum0 = hn::Zero(d), sum1 = sum0, sum2 = sum0, sum3 = sum0;
   for (int64_t i = 0; i < kh; ++i) {
     for (int64_t j = 0; j < kw; ++j) {
@@ -211,13 +218,33 @@ HWY_INLINE void AvgFlatVectors(D d, const internal::Plan& plan, const FlatPlane&
     }
   }
   const float* div = f.divisors.get() + q;
-  float* out = f.output.get() + q;
+  float* out = output + q;
   hn::Store(hn::Div(sum0, hn::Load(d, div)), d, out);
   if (kVectors > 1) hn::Store(hn::Div(sum1, hn::Load(d, div + N)), d, out + N);
   if (kVectors > 2) hn::Store(hn::Div(sum2, hn::Load(d, div + 2 * N)), d, out + 2 * N);
   if (kVectors > 3) hn::Store(hn::Div(sum3, hn::Load(d, div + 3 * N)), d, out + 3 * N);
 }
 
+// Copies n floats with vectors, the last overlapping its predecessor, so
+// that nothing outside [from, from + n) and [to, to + n) is touched (short
+// rows use a scalar loop). Inlined: a libc call per row cost a third of
+// the flat kernel's time.
+template <class D>
+HWY_INLINE void CopyRow(D d, const float* HWY_RESTRICT from, int64_t n, float* HWY_RESTRICT to) {
+  const int64_t N = static_cast<int64_t>(hn::Lanes(d));
+  if (n < N) {
+    for (int64_t i = 0; i < n; ++i) to[i] = from[i];
+    return;
+  }
+  int64_t i = 0;
+  for (; i + N <= n; i += N) hn::StoreU(hn::LoadU(d, from + i), d, to + i);
+  if (i < n) hn::StoreU(hn::LoadU(d, from + n - N), d, to + n - N);
+}
+
+// Plane p is computed while plane p + 1 is already copied in and plane
+// p - 1 not yet copied out: a buffer read right after it was written with
+// other offsets stalls on store forwarding, so each plane alternates
+// between two buffers and the copies run a plane apart from the compute.
 template <int kKernel>
 void AvgPoolFlatNCHW(const internal::Plan& plan, const float* HWY_RESTRICT src,
                      float* HWY_RESTRICT dst, const FlatPlane& f) {
@@ -226,20 +253,27 @@ void AvgPoolFlatNCHW(const internal::Plan& plan, const float* HWY_RESTRICT src,
   const internal::Axis& ah = plan.h;
   const internal::Axis& aw = plan.w;
   const int64_t planes = plan.batch * plan.channels;
-  float* HWY_RESTRICT buffer = f.input.get() + ah.pad_begin * f.wp + aw.pad_begin;
-  for (int64_t p = 0; p < planes; ++p) {
+  const auto copy_in = [&](int64_t p) {
     const float* plane = src + p * plan.in_plane;
-    for (int64_t h = 0; h < f.rows; ++h) {
-      std::copy(plane + h * aw.in, plane + h * aw.in + f.cols, buffer + h * f.wp);
-    }
-    int64_t q = 0;
-    for (; q + 4 * N <= f.positions; q += 4 * N) AvgFlatVectors<kKernel, 4>(d, plan, f, q);
-    for (; q < f.positions; q += N) AvgFlatVectors<kKernel, 1>(d, plan, f, q);
+    float* buffer = f.input[p & 1].get() + ah.pad_begin * f.wp + aw.pad_begin;
+    for (int64_t h = 0; h < f.rows; ++h) CopyRow(d, plane + h * aw.in, f.cols, buffer + h * f.wp);
+  };
+  const auto copy_out = [&](int64_t p) {
+    const float* output = f.output[p & 1].get();
     float* out = dst + p * plan.out_plane;
-    for (int64_t oh = 0; oh < ah.out; ++oh) {
-      std::copy(f.output.get() + oh * f.wp, f.output.get() + oh * f.wp + aw.out, out + oh * aw.out);
-    }
+    for (int64_t oh = 0; oh < ah.out; ++oh) CopyRow(d, output + oh * f.wp, aw.out, out + oh * aw.out);
+  };
+  copy_in(0);
+  for (int64_t p = 0; p < planes; ++p) {
+    if (p + 1 < planes) copy_in(p + 1);
+    const float* input = f.input[p & 1].get();
+    float* output = f.output[p & 1].get();
+    int64_t q = 0;
+    for (; q + 4 * N <= f.positions; q += 4 * N) AvgFlatVectors<kKernel, 4>(d, plan, f, input, output, q);
+    for (; q < f.positions; q += N) AvgFlatVectors<kKernel, 1>(d, plan, f, input, output, q);
+    if (p > 0) copy_out(p - 1);
   }
+  copy_out(planes - 1);
 }
 
 // Planes whose padded copy stays in L1 take the flat kernel.
