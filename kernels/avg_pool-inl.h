@@ -101,6 +101,21 @@ HWY_INLINE void AvgRowVector(D d, const internal::Plan& plan, const float* const
   auto sum0 = hn::Zero(d), sum1 = sum0;
   for (int64_t r = 0; r < num_rows; ++r) {
     for (int64_t j = 0; j < kernel; ++j) {
+#if HWY_TARGET != HWY_SCALAR
+      if constexpr (kStride == 2 && kKernel != 0) {
+        // Taps j and j + 1 (j even) are the even and odd lanes of one pair
+        // of loads, which LoadColumns<2> would load twice.
+        const float* p0 = rows[r] + col0 + j - (j & 1);
+        const auto lo0 = hn::LoadU(d, p0), hi0 = hn::LoadU(d, p0 + N);
+        sum0 = hn::Add(sum0, (j & 1) ? hn::ConcatOdd(d, hi0, lo0) : hn::ConcatEven(d, hi0, lo0));
+        if (kVectors > 1) {
+          const float* p1 = rows[r] + col1 + j - (j & 1);
+          const auto lo1 = hn::LoadU(d, p1), hi1 = hn::LoadU(d, p1 + N);
+          sum1 = hn::Add(sum1, (j & 1) ? hn::ConcatOdd(d, hi1, lo1) : hn::ConcatEven(d, hi1, lo1));
+        }
+        continue;
+      }
+#endif
       sum0 = hn::Add(sum0, LoadColumns<kStride>(d, rows[r] + col0 + j, gather_offsets));
       if (kVectors > 1) sum1 = hn::Add(sum1, LoadColumns<kStride>(d, rows[r] + col1 + j, gather_offsets));
     }
