@@ -85,19 +85,19 @@ inline void AvgPoolNHWC(const internal::Plan& plan, const float* HWY_RESTRICT sr
 
 // ---------------------------------------------------------------- NCHW
 
-// kVectors (1 or 2) vectors of outputs of row `oh` from column ow0: two keep
+// kVectors (1 or 2) vectors of outputs of row `oh` from columns ow0 and ow1
+// (ow0 + N, or less for an overlapping last vector): two keep
 // independent add chains in flight. `rows[r]` is input row h0 + hb + r,
 // readable at columns [-pad_begin, LastColumnTouched] (padding 0).
 template <int kStride, int kKernel, int kVectors, class D>
 HWY_INLINE void AvgRowVector(D d, const internal::Plan& plan, const float* const* rows,
-                             int64_t num_rows, int64_t oh, int64_t ow0,
+                             int64_t num_rows, int64_t oh, int64_t ow0, int64_t ow1,
                              hn::Vec<hn::RebindToSigned<D>> gather_offsets, float* HWY_RESTRICT out) {
   const internal::Axis& aw = plan.w;
-  const int64_t N = static_cast<int64_t>(hn::Lanes(d));
   const int64_t stride = kStride != 0 ? kStride : aw.stride;
   const int64_t kernel = kKernel != 0 ? kKernel : aw.kernel;
   const int64_t col0 = ow0 * stride - aw.pad_begin;
-  const int64_t col1 = col0 + N * stride;
+  const int64_t col1 = ow1 * stride - aw.pad_begin;
   auto sum0 = hn::Zero(d), sum1 = sum0;
   for (int64_t r = 0; r < num_rows; ++r) {
     for (int64_t j = 0; j < kernel; ++j) {
@@ -105,6 +105,7 @@ HWY_INLINE void AvgRowVector(D d, const internal::Plan& plan, const float* const
       if constexpr (kStride == 2 && kKernel != 0) {
         // Taps j and j + 1 (j even) are the even and odd lanes of one pair
         // of loads, which LoadColumns<2> would load twice.
+        const size_t N = hn::Lanes(d);
         const float* p0 = rows[r] + col0 + j - (j & 1);
         const auto lo0 = hn::LoadU(d, p0), hi0 = hn::LoadU(d, p0 + N);
         sum0 = hn::Add(sum0, (j & 1) ? hn::ConcatOdd(d, hi0, lo0) : hn::ConcatEven(d, hi0, lo0));
@@ -120,9 +121,9 @@ HWY_INLINE void AvgRowVector(D d, const internal::Plan& plan, const float* const
       if (kVectors > 1) sum1 = hn::Add(sum1, LoadColumns<kStride>(d, rows[r] + col1 + j, gather_offsets));
     }
   }
-  const float* divisors = plan.avg_divisors.data() + oh * aw.out + ow0;
-  hn::StoreU(hn::Div(sum0, hn::LoadU(d, divisors)), d, out);
-  if (kVectors > 1) hn::StoreU(hn::Div(sum1, hn::LoadU(d, divisors + N)), d, out + N);
+  const float* divisors = plan.avg_divisors.data() + oh * aw.out;
+  hn::StoreU(hn::Div(sum0, hn::LoadU(d, divisors + ow0)), d, out + ow0);
+  if (kVectors > 1) hn::StoreU(hn::Div(sum1, hn::LoadU(d, divisors + ow1)), d, out + ow1);
 }
 
 template <int kStride, int kKernel>
@@ -151,18 +152,19 @@ void AvgPoolNCHW(const internal::Plan& plan, const float* HWY_RESTRICT src, floa
         rows[r] = row_source.Row(plane, p, h);
       }
       if (aw.out < N) {  // the row is shorter than a vector: compute into a buffer
-        AvgRowVector<kStride, kKernel, 1>(d, plan, rows.data(), num_rows, oh, 0, gather_offsets, tail);
+        AvgRowVector<kStride, kKernel, 1>(d, plan, rows.data(), num_rows, oh, 0, 0, gather_offsets, tail);
         std::copy(tail, tail + aw.out, out);
         continue;
       }
       int64_t ow = 0;
       for (; ow + 2 * N <= aw.out; ow += 2 * N) {
-        AvgRowVector<kStride, kKernel, 2>(d, plan, rows.data(), num_rows, oh, ow, gather_offsets, out + ow);
+        AvgRowVector<kStride, kKernel, 2>(d, plan, rows.data(), num_rows, oh, ow, ow + N, gather_offsets, out);
       }
       // The last one or two vectors; the last overlaps its predecessor.
-      for (; ow < aw.out; ow += N) {
-        ow = std::min(ow, aw.out - N);
-        AvgRowVector<kStride, kKernel, 1>(d, plan, rows.data(), num_rows, oh, ow, gather_offsets, out + ow);
+      if (ow + N < aw.out) {
+        AvgRowVector<kStride, kKernel, 2>(d, plan, rows.data(), num_rows, oh, ow, aw.out - N, gather_offsets, out);
+      } else if (ow < aw.out) {
+        AvgRowVector<kStride, kKernel, 1>(d, plan, rows.data(), num_rows, oh, aw.out - N, 0, gather_offsets, out);
       }
     }
   }
