@@ -5,7 +5,10 @@
 // divisor is PyTorch's (divisor_override, or the window clipped to the
 // declared padding with count_include_pad, or the valid taps). Padding cells
 // are read as +0, which never changes a sum that starts at +0.
-// NHWC vectorises across channels, NCHW across output columns of one row.
+// NHWC vectorises across channels. NCHW with stride 1 and small planes
+// copies each plane into a padded buffer and vectorises across its flat
+// positions, so vectors span row ends (AvgPoolFlatNCHW); other NCHW
+// problems vectorise across the output columns of one row.
 
 #if defined(SIMDPOOL_KERNELS_AVG_POOL_INL_H_) == defined(HWY_TARGET_TOGGLE)
 #ifdef SIMDPOOL_KERNELS_AVG_POOL_INL_H_
