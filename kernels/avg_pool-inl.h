@@ -274,6 +274,7 @@ void AvgPoolFlatNCHW(const internal::Plan& plan, const float* HWY_RESTRICT src,
   const internal::Axis& aw = plan.w;
   const int64_t planes = plan.batch * plan.channels;
   const auto copy_in = [&](int64_t p) {
+    if (f.rows == 0 || f.cols == 0) return;  // windows in the padding only
     const float* plane = src + p * plan.in_plane;
     float* buffer = f.input[p & 1].get() + ah.pad_begin * f.wp + aw.pad_begin;
     for (int64_t h = 0; h < f.rows; ++h) CopyRow(d, plane + h * aw.in, f.cols, buffer + h * f.wp);
@@ -302,8 +303,10 @@ constexpr int64_t kFlatPlaneMaxFloats = 8192;
 inline bool UseFlatNCHW(const internal::Plan& plan) {
   const internal::Axis& ah = plan.h;
   const internal::Axis& aw = plan.w;
-  return ah.stride == 1 && aw.stride == 1 &&
-         (ah.out + ah.kernel - 1) * (aw.out + aw.kernel - 1) <= kFlatPlaneMaxFloats;
+  const int64_t hp = ah.out + ah.kernel - 1, wp = aw.out + aw.kernel - 1;
+  // Each factor first: the product of huge ones could overflow.
+  return ah.stride == 1 && aw.stride == 1 && hp <= kFlatPlaneMaxFloats && wp <= kFlatPlaneMaxFloats &&
+         hp * wp <= kFlatPlaneMaxFloats;
 }
 
 // Returns false if the row buffers could not be allocated.
