@@ -5,7 +5,10 @@
 // divisor is PyTorch's (divisor_override, or the window clipped to the
 // declared padding with count_include_pad, or the valid taps). Padding cells
 // are read as +0, which never changes a sum that starts at +0.
-// NHWC vectorises across channels, NCHW across output columns of one row.
+// NHWC vectorises across channels. NCHW with stride 1 and small planes
+// copies each plane into a padded buffer and vectorises across its flat
+// positions, so vectors span row ends (AvgPoolFlatNCHW); other NCHW
+// problems vectorise across the output columns of one row.
 
 #if defined(SIMDPOOL_KERNELS_AVG_POOL_INL_H_) == defined(HWY_TARGET_TOGGLE)
 #ifdef SIMDPOOL_KERNELS_AVG_POOL_INL_H_
@@ -85,29 +88,45 @@ inline void AvgPoolNHWC(const internal::Plan& plan, const float* HWY_RESTRICT sr
 
 // ---------------------------------------------------------------- NCHW
 
-// kVectors (1 or 2) vectors of outputs of row `oh` from column ow0: two keep
+// kVectors (1 or 2) vectors of outputs of row `oh` from columns ow0 and ow1
+// (ow0 + N, or less for an overlapping last vector): two keep
 // independent add chains in flight. `rows[r]` is input row h0 + hb + r,
 // readable at columns [-pad_begin, LastColumnTouched] (padding 0).
 template <int kStride, int kKernel, int kVectors, class D>
 HWY_INLINE void AvgRowVector(D d, const internal::Plan& plan, const float* const* rows,
-                             int64_t num_rows, int64_t oh, int64_t ow0,
+                             int64_t num_rows, int64_t oh, int64_t ow0, int64_t ow1,
                              hn::Vec<hn::RebindToSigned<D>> gather_offsets, float* HWY_RESTRICT out) {
   const internal::Axis& aw = plan.w;
-  const int64_t N = static_cast<int64_t>(hn::Lanes(d));
   const int64_t stride = kStride != 0 ? kStride : aw.stride;
   const int64_t kernel = kKernel != 0 ? kKernel : aw.kernel;
   const int64_t col0 = ow0 * stride - aw.pad_begin;
-  const int64_t col1 = col0 + N * stride;
+  const int64_t col1 = ow1 * stride - aw.pad_begin;
   auto sum0 = hn::Zero(d), sum1 = sum0;
   for (int64_t r = 0; r < num_rows; ++r) {
     for (int64_t j = 0; j < kernel; ++j) {
+#if HWY_TARGET != HWY_SCALAR
+      if constexpr (kStride == 2 && kKernel != 0) {
+        // Taps j and j + 1 (j even) are the even and odd lanes of one pair
+        // of loads, which LoadColumns<2> would load twice.
+        const size_t N = hn::Lanes(d);
+        const float* p0 = rows[r] + col0 + j - (j & 1);
+        const auto lo0 = hn::LoadU(d, p0), hi0 = hn::LoadU(d, p0 + N);
+        sum0 = hn::Add(sum0, (j & 1) ? hn::ConcatOdd(d, hi0, lo0) : hn::ConcatEven(d, hi0, lo0));
+        if (kVectors > 1) {
+          const float* p1 = rows[r] + col1 + j - (j & 1);
+          const auto lo1 = hn::LoadU(d, p1), hi1 = hn::LoadU(d, p1 + N);
+          sum1 = hn::Add(sum1, (j & 1) ? hn::ConcatOdd(d, hi1, lo1) : hn::ConcatEven(d, hi1, lo1));
+        }
+        continue;
+      }
+#endif
       sum0 = hn::Add(sum0, LoadColumns<kStride>(d, rows[r] + col0 + j, gather_offsets));
       if (kVectors > 1) sum1 = hn::Add(sum1, LoadColumns<kStride>(d, rows[r] + col1 + j, gather_offsets));
     }
   }
-  const float* divisors = plan.avg_divisors.data() + oh * aw.out + ow0;
-  hn::StoreU(hn::Div(sum0, hn::LoadU(d, divisors)), d, out);
-  if (kVectors > 1) hn::StoreU(hn::Div(sum1, hn::LoadU(d, divisors + N)), d, out + N);
+  const float* divisors = plan.avg_divisors.data() + oh * aw.out;
+  hn::StoreU(hn::Div(sum0, hn::LoadU(d, divisors + ow0)), d, out + ow0);
+  if (kVectors > 1) hn::StoreU(hn::Div(sum1, hn::LoadU(d, divisors + ow1)), d, out + ow1);
 }
 
 template <int kStride, int kKernel>
@@ -136,21 +155,158 @@ void AvgPoolNCHW(const internal::Plan& plan, const float* HWY_RESTRICT src, floa
         rows[r] = row_source.Row(plane, p, h);
       }
       if (aw.out < N) {  // the row is shorter than a vector: compute into a buffer
-        AvgRowVector<kStride, kKernel, 1>(d, plan, rows.data(), num_rows, oh, 0, gather_offsets, tail);
+        AvgRowVector<kStride, kKernel, 1>(d, plan, rows.data(), num_rows, oh, 0, 0, gather_offsets, tail);
         std::copy(tail, tail + aw.out, out);
         continue;
       }
       int64_t ow = 0;
       for (; ow + 2 * N <= aw.out; ow += 2 * N) {
-        AvgRowVector<kStride, kKernel, 2>(d, plan, rows.data(), num_rows, oh, ow, gather_offsets, out + ow);
+        AvgRowVector<kStride, kKernel, 2>(d, plan, rows.data(), num_rows, oh, ow, ow + N, gather_offsets, out);
       }
       // The last one or two vectors; the last overlaps its predecessor.
-      for (; ow < aw.out; ow += N) {
-        ow = std::min(ow, aw.out - N);
-        AvgRowVector<kStride, kKernel, 1>(d, plan, rows.data(), num_rows, oh, ow, gather_offsets, out + ow);
+      if (ow + N < aw.out) {
+        AvgRowVector<kStride, kKernel, 2>(d, plan, rows.data(), num_rows, oh, ow, aw.out - N, gather_offsets, out);
+      } else if (ow < aw.out) {
+        AvgRowVector<kStride, kKernel, 1>(d, plan, rows.data(), num_rows, oh, aw.out - N, 0, gather_offsets, out);
       }
     }
   }
+}
+
+// Stride 1 on both axes, narrow planes: the plane is copied once into a
+// buffer of width Wp = out_w + kw - 1 with its padding (+0) around it, where
+// output (oh, ow) sums buf[(oh + i) * Wp + ow + j]. Outputs at consecutive
+// flat positions q = oh * Wp + ow read consecutive addresses, so vectors run
+// across row ends; the Wp - out_w positions per row that are not outputs are
+// computed, divided by 1 and discarded when the rows are copied out.
+struct FlatPlane {
+  int64_t wp, hp;        // buffer width and height
+  int64_t rows, cols;    // input rows and columns copied (the others are never read)
+  int64_t positions;     // flat positions computed: vectors * lanes
+  // Two of each, used by alternate planes (see AvgPoolFlatNCHW).
+  hwy::AlignedFreeUniquePtr<float[]> input[2], output[2];
+  hwy::AlignedFreeUniquePtr<float[]> divisors;
+};
+
+// Returns false if a buffer could not be allocated.
+inline bool MakeFlatPlane(const internal::Plan& plan, int64_t lanes, FlatPlane* f) {
+  const internal::Axis& ah = plan.h;
+  const internal::Axis& aw = plan.w;
+  f->wp = aw.out + aw.kernel - 1;
+  f->hp = ah.out + ah.kernel - 1;
+  f->rows = std::max<int64_t>(0, std::min(ah.in, f->hp - ah.pad_begin));
+  f->cols = std::max<int64_t>(0, std::min(aw.in, f->wp - aw.pad_begin));
+  const int64_t last = (ah.out - 1) * f->wp + aw.out;  // one past the last output
+  f->positions = (last + lanes - 1) / lanes * lanes;
+  // The last vector starts before `last` and reads up to lanes - 1 past
+  // its start plus (kh - 1) rows and kw - 1 columns: inside hp * wp + lanes.
+  const size_t input_size = static_cast<size_t>(f->hp * f->wp + lanes);
+  f->divisors = hwy::AllocateAligned<float>(static_cast<size_t>(f->positions));
+  if (!f->divisors) return false;
+  for (int b = 0; b < 2; ++b) {
+    f->input[b] = hwy::AllocateAligned<float>(input_size);
+    f->output[b] = hwy::AllocateAligned<float>(static_cast<size_t>(f->positions));
+    if (!f->input[b] || !f->output[b]) return false;
+    std::fill(f->input[b].get(), f->input[b].get() + input_size, 0.0f);  // padding stays +0
+  }
+  std::fill(f->divisors.get(), f->divisors.get() + f->positions, 1.0f);
+  for (int64_t oh = 0; oh < ah.out; ++oh) {
+    std::copy(plan.avg_divisors.data() + oh * aw.out, plan.avg_divisors.data() + (oh + 1) * aw.out,
+              f->divisors.get() + oh * f->wp);
+  }
+  return true;
+}
+
+// kVectors (1..4) vectors of flat outputs from position q: independent add
+// chains in flight.
+template <int kKernel, int kVectors, class D>
+HWY_INLINE void AvgFlatVectors(D d, const internal::Plan& plan, const FlatPlane& f,
+                               const float* HWY_RESTRICT input, float* HWY_RESTRICT output,
+                               int64_t q) {
+  const int64_t N = static_cast<int64_t>(hn::Lanes(d));
+  const int64_t kh = kKernel != 0 ? kKernel : plan.h.kernel;
+  const int64_t kw = kKernel != 0 ? kKernel : plan.w.kernel;
+  const float* HWY_RESTRICT in = input + q;
+  auto sum0 = hn::Zero(d), sum1 = sum0, sum2 = sum0, sum3 = sum0;
+  for (int64_t i = 0; i < kh; ++i) {
+    for (int64_t j = 0; j < kw; ++j) {
+      const float* p = in + i * f.wp + j;
+      sum0 = hn::Add(sum0, hn::LoadU(d, p));
+      if (kVectors > 1) sum1 = hn::Add(sum1, hn::LoadU(d, p + N));
+      if (kVectors > 2) sum2 = hn::Add(sum2, hn::LoadU(d, p + 2 * N));
+      if (kVectors > 3) sum3 = hn::Add(sum3, hn::LoadU(d, p + 3 * N));
+    }
+  }
+  const float* div = f.divisors.get() + q;
+  float* out = output + q;
+  hn::Store(hn::Div(sum0, hn::Load(d, div)), d, out);
+  if (kVectors > 1) hn::Store(hn::Div(sum1, hn::Load(d, div + N)), d, out + N);
+  if (kVectors > 2) hn::Store(hn::Div(sum2, hn::Load(d, div + 2 * N)), d, out + 2 * N);
+  if (kVectors > 3) hn::Store(hn::Div(sum3, hn::Load(d, div + 3 * N)), d, out + 3 * N);
+}
+
+// Copies n floats with vectors, the last overlapping its predecessor, so
+// that nothing outside [from, from + n) and [to, to + n) is touched (short
+// rows use a scalar loop). Inlined: a libc call per row cost a third of
+// the flat kernel's time.
+template <class D>
+HWY_INLINE void CopyRow(D d, const float* HWY_RESTRICT from, int64_t n, float* HWY_RESTRICT to) {
+  const int64_t N = static_cast<int64_t>(hn::Lanes(d));
+  if (n < N) {
+    for (int64_t i = 0; i < n; ++i) to[i] = from[i];
+    return;
+  }
+  int64_t i = 0;
+  for (; i + N <= n; i += N) hn::StoreU(hn::LoadU(d, from + i), d, to + i);
+  if (i < n) hn::StoreU(hn::LoadU(d, from + n - N), d, to + n - N);
+}
+
+// Plane p is computed while plane p + 1 is already copied in and plane
+// p - 1 not yet copied out: a buffer read right after it was written with
+// other offsets stalls on store forwarding, so each plane alternates
+// between two buffers and the copies run a plane apart from the compute.
+template <int kKernel>
+void AvgPoolFlatNCHW(const internal::Plan& plan, const float* HWY_RESTRICT src,
+                     float* HWY_RESTRICT dst, const FlatPlane& f) {
+  const hn::ScalableTag<float> d;
+  const int64_t N = static_cast<int64_t>(hn::Lanes(d));
+  const internal::Axis& ah = plan.h;
+  const internal::Axis& aw = plan.w;
+  const int64_t planes = plan.batch * plan.channels;
+  const auto copy_in = [&](int64_t p) {
+    if (f.rows == 0 || f.cols == 0) return;  // windows in the padding only
+    const float* plane = src + p * plan.in_plane;
+    float* buffer = f.input[p & 1].get() + ah.pad_begin * f.wp + aw.pad_begin;
+    for (int64_t h = 0; h < f.rows; ++h) CopyRow(d, plane + h * aw.in, f.cols, buffer + h * f.wp);
+  };
+  const auto copy_out = [&](int64_t p) {
+    const float* output = f.output[p & 1].get();
+    float* out = dst + p * plan.out_plane;
+    for (int64_t oh = 0; oh < ah.out; ++oh) CopyRow(d, output + oh * f.wp, aw.out, out + oh * aw.out);
+  };
+  copy_in(0);
+  for (int64_t p = 0; p < planes; ++p) {
+    if (p + 1 < planes) copy_in(p + 1);
+    const float* input = f.input[p & 1].get();
+    float* output = f.output[p & 1].get();
+    int64_t q = 0;
+    for (; q + 4 * N <= f.positions; q += 4 * N) AvgFlatVectors<kKernel, 4>(d, plan, f, input, output, q);
+    for (; q < f.positions; q += N) AvgFlatVectors<kKernel, 1>(d, plan, f, input, output, q);
+    if (p > 0) copy_out(p - 1);
+  }
+  copy_out(planes - 1);
+}
+
+// Planes whose padded copy stays in L1 take the flat kernel.
+constexpr int64_t kFlatPlaneMaxFloats = 8192;
+
+inline bool UseFlatNCHW(const internal::Plan& plan) {
+  const internal::Axis& ah = plan.h;
+  const internal::Axis& aw = plan.w;
+  const int64_t hp = ah.out + ah.kernel - 1, wp = aw.out + aw.kernel - 1;
+  // Each factor first: the product of huge ones could overflow.
+  return ah.stride == 1 && aw.stride == 1 && hp <= kFlatPlaneMaxFloats && wp <= kFlatPlaneMaxFloats &&
+         hp * wp <= kFlatPlaneMaxFloats;
 }
 
 // Returns false if the row buffers could not be allocated.
@@ -161,6 +317,16 @@ inline bool AvgPool2D(const internal::Plan& plan, const float* HWY_RESTRICT src,
     return true;
   }
   const hn::ScalableTag<float> d;
+  if (UseFlatNCHW(plan)) {
+    FlatPlane flat;
+    if (!MakeFlatPlane(plan, static_cast<int64_t>(hn::Lanes(d)), &flat)) return false;
+    if (plan.h.kernel == 3 && plan.w.kernel == 3) {
+      AvgPoolFlatNCHW<3>(plan, src, dst, flat);
+    } else {
+      AvgPoolFlatNCHW<0>(plan, src, dst, flat);
+    }
+    return true;
+  }
   RowSource rows(plan, hn::Lanes(d), plan.h.kernel, 0.0f);
   if (!rows.ok()) return false;
   const int64_t s = plan.w.stride, k = plan.w.kernel;

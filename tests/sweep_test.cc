@@ -154,6 +154,43 @@ TEST_P(Sweep2D, NchwMaxCommonShapes) {
   }
 }
 
+// NCHW average pooling with stride 1, which the flat kernel takes for planes
+// up to 8192 padded floats (vectors run across row ends): narrow and wide
+// planes (some past that limit), widths below and above a vector, one to
+// five planes (the kernel alternates two buffers), padding 0 to k/2 or
+// asymmetric, ceil mode, count_include_pad and divisor_override; now and
+// then a stride of 2 on one axis for the per-row kernel.
+TEST_P(Sweep2D, NchwAvgStride1) {
+  std::mt19937_64 rng(9191);
+  auto uniform = [&rng](int64_t lo, int64_t hi) {
+    return std::uniform_int_distribution<int64_t>(lo, hi)(rng);
+  };
+  const int cases = ScaledCount(300);
+  for (int i = 0; i < cases; ++i) {
+    const bool wide = uniform(0, 7) == 0;
+    Problem2D p(Op::kAvg, Layout::kNCHW, uniform(1, 2), uniform(1, 3), wide ? uniform(60, 100) : uniform(1, 40),
+                wide ? uniform(80, 130) : uniform(1, 70));
+    const int64_t kh = uniform(1, 5), kw = uniform(1, 5);
+    p.Kernel(kh, kw);
+    if (uniform(0, 9) == 0) {
+      p.Stride(uniform(1, 2), uniform(1, 2));
+    } else {
+      p.Stride(1, 1);
+    }
+    if (uniform(0, 3) == 0) {
+      p.PadLimit(SIMDPOOL_PAD_LIMIT_NONE).Pad(uniform(0, kh), uniform(0, kw), uniform(0, kh), uniform(0, kw));
+    } else {
+      p.Pad(uniform(0, kh / 2), uniform(0, kw / 2));
+    }
+    p.CeilMode(uniform(0, 1) == 1).CountIncludePad(uniform(0, 1) == 1);
+    if (uniform(0, 4) == 0) p.DivisorOverride(uniform(-3, 7));
+    simdpool_shape shape;
+    if (!OutputShape(p, &shape).ok() || shape.elements == 0) continue;
+    ExpectLikeReference(p, false, i, rng);
+    if (HasFatalFailure()) return;
+  }
+}
+
 // NCHW and NHWC give the same logical outputs, bit for bit (SEMANTICS §13.43).
 TEST_P(Sweep2D, LayoutsAgree) {
   std::mt19937_64 rng(777);
