@@ -129,10 +129,9 @@ HWY_INLINE void AvgRowVector(D d, const internal::Plan& plan, const float* const
   if (kVectors > 1) hn::StoreU(hn::Div(sum1, hn::LoadU(d, divisors + ow1)), d, out + ow1);
 }
 
-template <int kStride, int kKernel>
-void AvgPoolNCHW(const internal::Plan& plan, const float* HWY_RESTRICT src, float* HWY_RESTRICT dst,
-                 RowSource& row_source) {
-  const hn::ScalableTag<float> d;
+template <int kStride, int kKernel, class D>
+void AvgPoolNCHW(D d, const internal::Plan& plan, const float* HWY_RESTRICT src,
+                 float* HWY_RESTRICT dst, RowSource& row_source) {
   const int64_t N = static_cast<int64_t>(hn::Lanes(d));
   const internal::Axis& ah = plan.h;
   const internal::Axis& aw = plan.w;
@@ -309,6 +308,29 @@ inline bool UseFlatNCHW(const internal::Plan& plan) {
          hp * wp <= kFlatPlaneMaxFloats;
 }
 
+// The per-row NCHW kernel with vectors of tag D. Returns false if the row
+// buffers could not be allocated.
+template <class D>
+bool AvgPoolNCHWRows(D d, const internal::Plan& plan, const float* HWY_RESTRICT src,
+                     float* HWY_RESTRICT dst) {
+  RowSource rows(plan, hn::Lanes(d), plan.h.kernel, 0.0f);
+  if (!rows.ok()) return false;
+  const int64_t s = plan.w.stride, k = plan.w.kernel;
+  // The common DenseNet/Inception shapes get fixed trip counts.
+  if (s == 2 && k == 2) {
+    AvgPoolNCHW<2, 2>(d, plan, src, dst, rows);
+  } else if (s == 1 && k == 3) {
+    AvgPoolNCHW<1, 3>(d, plan, src, dst, rows);
+  } else if (s == 1) {
+    AvgPoolNCHW<1, 0>(d, plan, src, dst, rows);
+  } else if (s == 2) {
+    AvgPoolNCHW<2, 0>(d, plan, src, dst, rows);
+  } else {
+    AvgPoolNCHW<0, 0>(d, plan, src, dst, rows);
+  }
+  return true;
+}
+
 // Returns false if the row buffers could not be allocated.
 inline bool AvgPool2D(const internal::Plan& plan, const float* HWY_RESTRICT src,
                       float* HWY_RESTRICT dst) {
@@ -327,22 +349,15 @@ inline bool AvgPool2D(const internal::Plan& plan, const float* HWY_RESTRICT src,
     }
     return true;
   }
-  RowSource rows(plan, hn::Lanes(d), plan.h.kernel, 0.0f);
-  if (!rows.ok()) return false;
-  const int64_t s = plan.w.stride, k = plan.w.kernel;
-  // The common DenseNet/Inception shapes get fixed trip counts.
-  if (s == 2 && k == 2) {
-    AvgPoolNCHW<2, 2>(plan, src, dst, rows);
-  } else if (s == 1 && k == 3) {
-    AvgPoolNCHW<1, 3>(plan, src, dst, rows);
-  } else if (s == 1) {
-    AvgPoolNCHW<1, 0>(plan, src, dst, rows);
-  } else if (s == 2) {
-    AvgPoolNCHW<2, 0>(plan, src, dst, rows);
-  } else {
-    AvgPoolNCHW<0, 0>(plan, src, dst, rows);
+  // Rows narrower than a vector would go through a buffer (or a padded copy)
+  // for every row; on wide targets they run with 8-lane vectors instead.
+  if constexpr (hn::MaxLanes(d) > 8) {
+    const hn::CappedTag<float, 8> d8;
+    if (plan.w.out < static_cast<int64_t>(hn::Lanes(d)) && hn::Lanes(d8) < hn::Lanes(d)) {
+      return AvgPoolNCHWRows(d8, plan, src, dst);
+    }
   }
-  return true;
+  return AvgPoolNCHWRows(d, plan, src, dst);
 }
 
 // NOLINTNEXTLINE(google-readability-namespace-comments)
