@@ -354,10 +354,9 @@ HWY_INLINE void MaxOutputRow(D d, const internal::Plan& plan, const WindowRow* r
 }
 
 // Returns false if the ring could not be allocated.
-template <int kStride, int kKernel, bool kIndices>
-bool MaxPoolNCHW(const internal::Plan& plan, const float* HWY_RESTRICT src, float* HWY_RESTRICT dst,
+template <int kStride, int kKernel, bool kIndices, class D>
+bool MaxPoolNCHW(D d, const internal::Plan& plan, const float* HWY_RESTRICT src, float* HWY_RESTRICT dst,
                  int64_t* HWY_RESTRICT indices, InPlaceRows& input_rows) {
-  const hn::ScalableTag<float> d;
   const int64_t N = static_cast<int64_t>(hn::Lanes(d));
   const internal::Axis& ah = plan.h;
   const internal::Axis& aw = plan.w;
@@ -439,18 +438,36 @@ bool MaxPoolNCHW(const internal::Plan& plan, const float* HWY_RESTRICT src, floa
   return true;
 }
 
-template <bool kIndices>
-bool MaxPoolNCHWDispatch(const internal::Plan& plan, const float* src, float* dst,
-                         int64_t* indices, InPlaceRows& rows) {
+// The NCHW kernel with vectors of tag D. Returns false if the row buffers
+// could not be allocated.
+template <bool kIndices, class D>
+bool MaxPoolNCHWWith(D d, const internal::Plan& plan, const float* src, float* dst, int64_t* indices) {
+  const int64_t ring = (plan.h.kernel - 1) * plan.h.dilation + 1;  // rows one output row spans
+  InPlaceRows rows(plan, hn::Lanes(d), ring, -kInfinity);
+  if (!rows.ok()) return false;
   const int64_t s = plan.w.stride, k = plan.w.kernel, dw = plan.w.dilation;
   // The common ResNet/VGG/AlexNet/Inception shapes get fixed trip counts
   // (kernel specialisations assume dilation 1).
-  if (dw == 1 && s == 2 && k == 2) return MaxPoolNCHW<2, 2, kIndices>(plan, src, dst, indices, rows);
-  if (dw == 1 && s == 2 && k == 3) return MaxPoolNCHW<2, 3, kIndices>(plan, src, dst, indices, rows);
-  if (dw == 1 && s == 1 && k == 3) return MaxPoolNCHW<1, 3, kIndices>(plan, src, dst, indices, rows);
-  if (s == 1) return MaxPoolNCHW<1, 0, kIndices>(plan, src, dst, indices, rows);
-  if (s == 2) return MaxPoolNCHW<2, 0, kIndices>(plan, src, dst, indices, rows);
-  return MaxPoolNCHW<0, 0, kIndices>(plan, src, dst, indices, rows);
+  if (dw == 1 && s == 2 && k == 2) return MaxPoolNCHW<2, 2, kIndices>(d, plan, src, dst, indices, rows);
+  if (dw == 1 && s == 2 && k == 3) return MaxPoolNCHW<2, 3, kIndices>(d, plan, src, dst, indices, rows);
+  if (dw == 1 && s == 1 && k == 3) return MaxPoolNCHW<1, 3, kIndices>(d, plan, src, dst, indices, rows);
+  if (s == 1) return MaxPoolNCHW<1, 0, kIndices>(d, plan, src, dst, indices, rows);
+  if (s == 2) return MaxPoolNCHW<2, 0, kIndices>(d, plan, src, dst, indices, rows);
+  return MaxPoolNCHW<0, 0, kIndices>(d, plan, src, dst, indices, rows);
+}
+
+template <bool kIndices>
+bool MaxPoolNCHWDispatch(const internal::Plan& plan, const float* src, float* dst, int64_t* indices) {
+  const hn::ScalableTag<float> d;
+  // Rows narrower than a vector would go through a buffer for every row; on
+  // wide targets they run with 8-lane vectors instead.
+  if constexpr (hn::MaxLanes(d) > 8) {
+    const hn::CappedTag<float, 8> d8;
+    if (plan.w.out < static_cast<int64_t>(hn::Lanes(d)) && hn::Lanes(d8) < hn::Lanes(d)) {
+      return MaxPoolNCHWWith<kIndices>(d8, plan, src, dst, indices);
+    }
+  }
+  return MaxPoolNCHWWith<kIndices>(d, plan, src, dst, indices);
 }
 
 // Returns false if the row buffers could not be allocated.
@@ -464,12 +481,8 @@ inline bool MaxPool2D(const internal::Plan& plan, const float* HWY_RESTRICT src,
     }
     return true;
   }
-  const hn::ScalableTag<float> d;
-  const int64_t ring = (plan.h.kernel - 1) * plan.h.dilation + 1;  // rows one output row spans
-  InPlaceRows rows(plan, hn::Lanes(d), ring, -kInfinity);
-  if (!rows.ok()) return false;
-  if (indices) return MaxPoolNCHWDispatch<true>(plan, src, dst, indices, rows);
-  return MaxPoolNCHWDispatch<false>(plan, src, dst, indices, rows);
+  if (indices) return MaxPoolNCHWDispatch<true>(plan, src, dst, indices);
+  return MaxPoolNCHWDispatch<false>(plan, src, dst, indices);
 }
 
 // NOLINTNEXTLINE(google-readability-namespace-comments)
