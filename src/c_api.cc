@@ -1,6 +1,7 @@
 // The C API: thin wrappers that keep the last error message per thread.
 #include <cstring>
 #include <new>
+#include <stdexcept>
 #include <string>
 
 #include "pool.h"
@@ -17,13 +18,16 @@ simdpool_status Report(const simdpool::internal::Error& e) {
   return e.status;
 }
 
-// No exception crosses the C boundary: allocation failures become a status.
+// No exception crosses the C boundary: allocation failures (including
+// buffers larger than a std::vector can hold) become a status.
 template <typename F>
 simdpool_status Guarded(F&& body) {
   try {
     return Report(body());
   } catch (const std::bad_alloc&) {
     return Report({SIMDPOOL_OUT_OF_MEMORY, "out of memory"});
+  } catch (const std::length_error&) {
+    return Report({SIMDPOOL_OUT_OF_MEMORY, "out of memory: a working buffer exceeds the maximum size"});
   }
 }
 
