@@ -154,6 +154,32 @@ TEST_P(Sweep2D, NchwMaxCommonShapes) {
   }
 }
 
+// NHWC max pooling with the square kernels and strides whose full windows
+// the NHWC kernel unrolls (k2s2, k3s1, k3s2), next to padding, ceil mode and
+// dilation that take the general pixel; channels below and above a vector;
+// data with NaN everywhere, rarely or never. The kernel checks NaN once per
+// output row, skipping taps an earlier window or output row already checked,
+// and recomputes a row exactly when the check fails.
+TEST_P(Sweep2D, NhwcMaxCommonShapes) {
+  std::mt19937_64 rng(5353);
+  auto uniform = [&rng](int64_t lo, int64_t hi) {
+    return std::uniform_int_distribution<int64_t>(lo, hi)(rng);
+  };
+  const int cases = ScaledCount(300);
+  for (int i = 0; i < cases; ++i) {
+    Problem2D p(Op::kMax, Layout::kNHWC, uniform(1, 2), uniform(1, 40), uniform(1, 16), uniform(1, 24));
+    const int64_t k = uniform(2, 3), s = k == 2 ? 2 : uniform(1, 2);
+    p.Kernel(k, k).Stride(s, s);
+    if (uniform(0, 7) == 0) p.Dilation(uniform(1, 2), uniform(1, 2));
+    p.Pad(uniform(0, 1), uniform(0, 1)).CeilMode(uniform(0, 3) == 0);
+    simdpool_shape shape;
+    if (!OutputShape(p, &shape).ok()) continue;
+    const int nan_odds[3] = {40, 4000, 1 << 30};
+    ExpectLikeReference(p, i % 2 == 0, i, rng, nan_odds[i % 3]);
+    if (HasFatalFailure()) return;
+  }
+}
+
 // NCHW average pooling with stride 1, which the flat kernel takes for planes
 // up to 8192 padded floats (vectors run across row ends): narrow and wide
 // planes (some past that limit), widths below and above a vector, one to
