@@ -129,55 +129,56 @@ TEST_P(Sweep2D, BitIdenticalToReference) {
   }
 }
 
-// NCHW max pooling near the common CNN shapes (kernel 2-3, stride 1-2,
-// padding 0-1), which the NCHW kernel specialises: widths below and above a
-// vector, odd sizes, ceil mode, sometimes dilation, and data with NaN
-// everywhere, rarely or never, so that both the fast and the exact paths and
-// their mixture within a row are exercised.
-TEST_P(Sweep2D, NchwMaxCommonShapes) {
-  std::mt19937_64 rng(4242);
+// Runs ScaledCount(300) problems from make_problem(uniform) on the current
+// target, skipping invalid ones, with data that holds NaN often, rarely or
+// never (so that the kernels' fast and exact paths and their mixture within
+// a row all run) and, for max, indices on every other case.
+template <class MakeProblem>
+void FocusedSweep(uint64_t seed, const MakeProblem& make_problem) {
+  std::mt19937_64 rng(seed);
   auto uniform = [&rng](int64_t lo, int64_t hi) {
     return std::uniform_int_distribution<int64_t>(lo, hi)(rng);
   };
   const int cases = ScaledCount(300);
   for (int i = 0; i < cases; ++i) {
+    const Problem2D p = make_problem(uniform);
+    simdpool_shape shape;
+    if (!OutputShape(p, &shape).ok()) continue;
+    const int nan_odds[3] = {40, 4000, 1 << 30};
+    ExpectLikeReference(p, p.c_problem().op == SIMDPOOL_OP_MAX && i % 2 == 0, i, rng, nan_odds[i % 3]);
+    if (::testing::Test::HasFatalFailure()) return;
+  }
+}
+
+// NCHW max pooling near the common CNN shapes (kernel 2-3, stride 1-2,
+// padding 0-1), which the NCHW kernel specialises: widths below and above a
+// vector, odd sizes, ceil mode, sometimes dilation.
+TEST_P(Sweep2D, NchwMaxCommonShapes) {
+  FocusedSweep(4242, [](const auto& uniform) {
     Problem2D p(Op::kMax, Layout::kNCHW, uniform(1, 2), uniform(1, 3), uniform(1, 20), uniform(1, 70));
     const int64_t kh = uniform(2, 3), kw = uniform(2, 3);
     p.Kernel(kh, kw).Stride(uniform(1, 2), uniform(1, 2));
     if (uniform(0, 5) == 0) p.Dilation(uniform(1, 2), uniform(1, 2));
     p.Pad(uniform(0, 1), uniform(0, 1)).CeilMode(uniform(0, 1) == 1);
-    simdpool_shape shape;
-    if (!OutputShape(p, &shape).ok()) continue;
-    const int nan_odds[3] = {40, 4000, 1 << 30};
-    ExpectLikeReference(p, i % 2 == 0, i, rng, nan_odds[i % 3]);
-    if (HasFatalFailure()) return;
-  }
+    return p;
+  });
 }
 
 // NHWC max pooling with the square kernels and strides whose full windows
 // the NHWC kernel unrolls (k2s2, k3s1, k3s2), next to padding, ceil mode and
-// dilation that take the general pixel; channels below and above a vector;
-// data with NaN everywhere, rarely or never. The kernel checks NaN once per
-// output row, skipping taps an earlier window or output row already checked,
-// and recomputes a row exactly when the check fails.
+// dilation that take the general pixel; channels below and above a vector.
+// The kernel checks NaN once per output row, skipping taps an earlier window
+// or output row already checked, and recomputes a row exactly when the
+// check fails.
 TEST_P(Sweep2D, NhwcMaxCommonShapes) {
-  std::mt19937_64 rng(5353);
-  auto uniform = [&rng](int64_t lo, int64_t hi) {
-    return std::uniform_int_distribution<int64_t>(lo, hi)(rng);
-  };
-  const int cases = ScaledCount(300);
-  for (int i = 0; i < cases; ++i) {
+  FocusedSweep(5353, [](const auto& uniform) {
     Problem2D p(Op::kMax, Layout::kNHWC, uniform(1, 2), uniform(1, 40), uniform(1, 16), uniform(1, 24));
     const int64_t k = uniform(2, 3), s = k == 2 ? 2 : uniform(1, 2);
     p.Kernel(k, k).Stride(s, s);
     if (uniform(0, 7) == 0) p.Dilation(uniform(1, 2), uniform(1, 2));
     p.Pad(uniform(0, 1), uniform(0, 1)).CeilMode(uniform(0, 3) == 0);
-    simdpool_shape shape;
-    if (!OutputShape(p, &shape).ok()) continue;
-    const int nan_odds[3] = {40, 4000, 1 << 30};
-    ExpectLikeReference(p, i % 2 == 0, i, rng, nan_odds[i % 3]);
-    if (HasFatalFailure()) return;
-  }
+    return p;
+  });
 }
 
 // NCHW average pooling with stride 1, which the flat kernel takes for planes
