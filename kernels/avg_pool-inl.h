@@ -28,62 +28,104 @@ namespace hn = hwy::HWY_NAMESPACE;
 
 // ---------------------------------------------------------------- NHWC
 
-// kBlocks (1..4) vectors of channels of one output pixel, from channel c.
-// Several blocks keep independent add chains in flight.
-template <int kBlocks, class D>
+// kBlocks (1..8) vectors of channels of one output pixel, from channel c.
+// Several blocks keep independent add chains in flight. kKH x kKW != 0: a
+// full window of that size, whose constant trip counts unroll the taps.
+template <int kBlocks, int kKH, int kKW, class D>
 HWY_INLINE void AvgPixelNHWC(D d, const internal::Plan& plan, const float* HWY_RESTRICT image,
                              int64_t h0, int64_t hb, int64_t he, int64_t w0, int64_t wb,
                              int64_t we, hn::Vec<D> divisor, int64_t c, float* HWY_RESTRICT out) {
   const size_t N = hn::Lanes(d);
   const int64_t C = plan.channels, W = plan.w.in;
+  if constexpr (kKH != 0) hb = 0, he = kKH, wb = 0, we = kKW;
   auto sum0 = hn::Zero(d), sum1 = sum0, sum2 = sum0, sum3 = sum0;
-  for (int64_t h = h0 + hb; h < h0 + he; ++h) {
-    const float* row = image + (h * W + w0) * C + c;
+  auto sum4 = sum0, sum5 = sum0, sum6 = sum0, sum7 = sum0;
+  for (int64_t i = hb; i < he; ++i) {
+    const float* row = image + ((h0 + i) * W + w0) * C + c;
     for (int64_t j = wb; j < we; ++j) {
       const float* p = row + j * C;
       sum0 = hn::Add(sum0, hn::LoadU(d, p));
       if (kBlocks > 1) sum1 = hn::Add(sum1, hn::LoadU(d, p + N));
       if (kBlocks > 2) sum2 = hn::Add(sum2, hn::LoadU(d, p + 2 * N));
       if (kBlocks > 3) sum3 = hn::Add(sum3, hn::LoadU(d, p + 3 * N));
+      if (kBlocks > 4) sum4 = hn::Add(sum4, hn::LoadU(d, p + 4 * N));
+      if (kBlocks > 5) sum5 = hn::Add(sum5, hn::LoadU(d, p + 5 * N));
+      if (kBlocks > 6) sum6 = hn::Add(sum6, hn::LoadU(d, p + 6 * N));
+      if (kBlocks > 7) sum7 = hn::Add(sum7, hn::LoadU(d, p + 7 * N));
     }
   }
   hn::StoreU(hn::Div(sum0, divisor), d, out + c);
   if (kBlocks > 1) hn::StoreU(hn::Div(sum1, divisor), d, out + c + N);
   if (kBlocks > 2) hn::StoreU(hn::Div(sum2, divisor), d, out + c + 2 * N);
   if (kBlocks > 3) hn::StoreU(hn::Div(sum3, divisor), d, out + c + 3 * N);
+  if (kBlocks > 4) hn::StoreU(hn::Div(sum4, divisor), d, out + c + 4 * N);
+  if (kBlocks > 5) hn::StoreU(hn::Div(sum5, divisor), d, out + c + 5 * N);
+  if (kBlocks > 6) hn::StoreU(hn::Div(sum6, divisor), d, out + c + 6 * N);
+  if (kBlocks > 7) hn::StoreU(hn::Div(sum7, divisor), d, out + c + 7 * N);
 }
 
-inline void AvgPoolNHWC(const internal::Plan& plan, const float* HWY_RESTRICT src,
-                        float* HWY_RESTRICT dst) {
-  const hn::ScalableTag<float> d;
-  const hn::CappedTag<float, 1> d1;
+// One output pixel, all channels (see AvgPixelNHWC for kKH, kKW).
+template <int kKH, int kKW, class D>
+HWY_INLINE void AvgPixelAllChannels(D d, const internal::Plan& plan, const float* HWY_RESTRICT image,
+                                    int64_t h0, int64_t hb, int64_t he, int64_t w0, int64_t wb,
+                                    int64_t we, float divisor, float* HWY_RESTRICT out) {
   const int64_t N = static_cast<int64_t>(hn::Lanes(d));
+  const int64_t C = plan.channels;
+  const auto div = hn::Set(d, divisor);
+  int64_t c = 0;
+  for (; c + 8 * N <= C; c += 8 * N) {
+    AvgPixelNHWC<8, kKH, kKW>(d, plan, image, h0, hb, he, w0, wb, we, div, c, out);
+  }
+  if (c + 4 * N <= C) {
+    AvgPixelNHWC<4, kKH, kKW>(d, plan, image, h0, hb, he, w0, wb, we, div, c, out);
+    c += 4 * N;
+  }
+  if (c + 2 * N <= C) {
+    AvgPixelNHWC<2, kKH, kKW>(d, plan, image, h0, hb, he, w0, wb, we, div, c, out);
+    c += 2 * N;
+  }
+  for (; c < C; c += N) {
+    c = std::min(c, C - N);  // the last vector overlaps its predecessor
+    AvgPixelNHWC<1, kKH, kKW>(d, plan, image, h0, hb, he, w0, wb, we, div, c, out);
+  }
+}
+
+template <int kKH, int kKW, class D>
+void AvgPoolNHWCWith(D d, const internal::Plan& plan, const float* HWY_RESTRICT src,
+                     float* HWY_RESTRICT dst) {
   const internal::Axis& ah = plan.h;
   const internal::Axis& aw = plan.w;
   const int64_t C = plan.channels;
   for (int64_t n = 0; n < plan.batch; ++n) {
     const float* image = src + n * plan.in_plane * C;
     for (int64_t oh = 0; oh < ah.out; ++oh) {
+      const int64_t hb = ah.tap_begin[oh], he = ah.tap_end[oh], h0 = ah.start[oh];
+      const bool full_rows = kKH != 0 && hb == 0 && he == kKH;
       for (int64_t ow = 0; ow < aw.out; ++ow) {
         float* out = dst + ((n * ah.out + oh) * aw.out + ow) * C;
-        const float fdivisor = plan.avg_divisors[oh * aw.out + ow];
-        const int64_t hb = ah.tap_begin[oh], he = ah.tap_end[oh];
-        const int64_t wb = aw.tap_begin[ow], we = aw.tap_end[ow];
-        const int64_t h0 = ah.start[oh], w0 = aw.start[ow];
-        if (C < N) {
-          const auto div = hn::Set(d1, fdivisor);
-          for (int64_t c = 0; c < C; ++c) AvgPixelNHWC<1>(d1, plan, image, h0, hb, he, w0, wb, we, div, c, out);
-          continue;
+        const float divisor = plan.avg_divisors[oh * aw.out + ow];
+        const int64_t wb = aw.tap_begin[ow], we = aw.tap_end[ow], w0 = aw.start[ow];
+        if (full_rows && wb == 0 && we == kKW) {
+          AvgPixelAllChannels<kKH, kKW>(d, plan, image, h0, hb, he, w0, wb, we, divisor, out);
+        } else {
+          AvgPixelAllChannels<0, 0>(d, plan, image, h0, hb, he, w0, wb, we, divisor, out);
         }
-        const auto div = hn::Set(d, fdivisor);
-        int64_t c = 0;
-        for (; c + 4 * N <= C; c += 4 * N) AvgPixelNHWC<4>(d, plan, image, h0, hb, he, w0, wb, we, div, c, out);
-        for (; c + N <= C; c += N) AvgPixelNHWC<1>(d, plan, image, h0, hb, he, w0, wb, we, div, c, out);
-        // Tail: one more vector overlapping the previous one.
-        if (c < C) AvgPixelNHWC<1>(d, plan, image, h0, hb, he, w0, wb, we, div, C - N, out);
       }
     }
   }
+}
+
+inline void AvgPoolNHWC(const internal::Plan& plan, const float* HWY_RESTRICT src,
+                        float* HWY_RESTRICT dst) {
+  const hn::ScalableTag<float> d;
+  if (plan.channels < static_cast<int64_t>(hn::Lanes(d))) {  // one channel at a time
+    return AvgPoolNHWCWith<0, 0>(hn::CappedTag<float, 1>(), plan, src, dst);
+  }
+  // ResNet/Inception/DenseNet kernels get unrolled full windows.
+  const int64_t kh = plan.h.kernel, kw = plan.w.kernel;
+  if (kh == 3 && kw == 3) return AvgPoolNHWCWith<3, 3>(d, plan, src, dst);
+  if (kh == 2 && kw == 2) return AvgPoolNHWCWith<2, 2>(d, plan, src, dst);
+  AvgPoolNHWCWith<0, 0>(d, plan, src, dst);
 }
 
 // ---------------------------------------------------------------- NCHW

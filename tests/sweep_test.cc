@@ -172,11 +172,30 @@ TEST_P(Sweep2D, NchwMaxCommonShapes) {
 // check fails.
 TEST_P(Sweep2D, NhwcMaxCommonShapes) {
   FocusedSweep(5353, [](const auto& uniform) {
-    Problem2D p(Op::kMax, Layout::kNHWC, uniform(1, 2), uniform(1, 40), uniform(1, 16), uniform(1, 24));
+    const bool wide = uniform(0, 3) == 0;  // enough channels for every block count
+    Problem2D p(Op::kMax, Layout::kNHWC, uniform(1, 2), wide ? uniform(60, 300) : uniform(1, 40),
+                uniform(1, wide ? 8 : 16), uniform(1, wide ? 10 : 24));
     const int64_t k = uniform(2, 3), s = k == 2 ? 2 : uniform(1, 2);
     p.Kernel(k, k).Stride(s, s);
     if (uniform(0, 7) == 0) p.Dilation(uniform(1, 2), uniform(1, 2));
     p.Pad(uniform(0, 1), uniform(0, 1)).CeilMode(uniform(0, 3) == 0);
+    return p;
+  });
+}
+
+// NHWC average pooling with the square kernels whose full windows the NHWC
+// kernel unrolls (k2, k3) at stride 1 and 2, padded or not, ceil mode,
+// count_include_pad and divisor_override; channels below a vector and up to
+// several times the 8-vector block of the widest target, with every tail.
+TEST_P(Sweep2D, NhwcAvgCommonShapes) {
+  FocusedSweep(6464, [](const auto& uniform) {
+    const bool wide = uniform(0, 2) == 0;
+    Problem2D p(Op::kAvg, Layout::kNHWC, uniform(1, 2), wide ? uniform(60, 300) : uniform(1, 40),
+                uniform(1, wide ? 8 : 16), uniform(1, wide ? 10 : 24));
+    const int64_t k = uniform(2, 3);
+    p.Kernel(k, k).Stride(uniform(1, 2), uniform(1, 2)).Pad(uniform(0, 1), uniform(0, 1));
+    p.CeilMode(uniform(0, 3) == 0).CountIncludePad(uniform(0, 1) == 1);
+    if (uniform(0, 5) == 0) p.DivisorOverride(uniform(-3, 7));
     return p;
   });
 }
