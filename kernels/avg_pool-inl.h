@@ -115,17 +115,32 @@ void AvgPoolNHWCWith(D d, const internal::Plan& plan, const float* HWY_RESTRICT 
   }
 }
 
-inline void AvgPoolNHWC(const internal::Plan& plan, const float* HWY_RESTRICT src,
-                        float* HWY_RESTRICT dst) {
-  const hn::ScalableTag<float> d;
-  if (plan.channels < static_cast<int64_t>(hn::Lanes(d))) {  // one channel at a time
-    return AvgPoolNHWCWith<0, 0>(hn::CappedTag<float, 1>(), plan, src, dst);
-  }
+// The NHWC kernel with vectors of tag D (at most `channels` lanes).
+template <class D>
+void AvgPoolNHWCTag(D d, const internal::Plan& plan, const float* HWY_RESTRICT src,
+                    float* HWY_RESTRICT dst) {
   // ResNet/Inception/DenseNet kernels get unrolled full windows.
   const int64_t kh = plan.h.kernel, kw = plan.w.kernel;
   if (kh == 3 && kw == 3) return AvgPoolNHWCWith<3, 3>(d, plan, src, dst);
   if (kh == 2 && kw == 2) return AvgPoolNHWCWith<2, 2>(d, plan, src, dst);
   AvgPoolNHWCWith<0, 0>(d, plan, src, dst);
+}
+
+inline void AvgPoolNHWC(const internal::Plan& plan, const float* HWY_RESTRICT src,
+                        float* HWY_RESTRICT dst) {
+  const hn::ScalableTag<float> d;
+  // Fewer channels than a vector: the widest of 8, 4 or 1 lanes that fits
+  // (the last vector of a pixel overlaps its predecessor).
+  if (plan.channels < static_cast<int64_t>(hn::Lanes(d))) {
+    if constexpr (hn::MaxLanes(d) > 4) {
+      const hn::CappedTag<float, 8> d8;
+      const hn::CappedTag<float, 4> d4;
+      if (static_cast<int64_t>(hn::Lanes(d8)) <= plan.channels) return AvgPoolNHWCTag(d8, plan, src, dst);
+      if (static_cast<int64_t>(hn::Lanes(d4)) <= plan.channels) return AvgPoolNHWCTag(d4, plan, src, dst);
+    }
+    return AvgPoolNHWCTag(hn::CappedTag<float, 1>(), plan, src, dst);
+  }
+  AvgPoolNHWCTag(d, plan, src, dst);
 }
 
 // ---------------------------------------------------------------- NCHW

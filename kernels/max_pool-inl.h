@@ -272,23 +272,43 @@ void MaxPoolNHWCWith(D d, const internal::Plan& plan, const float* HWY_RESTRICT 
   }
 }
 
-template <bool kIndices>
-void MaxPoolNHWC(const internal::Plan& plan, const float* HWY_RESTRICT src, float* HWY_RESTRICT dst,
-                 int64_t* HWY_RESTRICT indices) {
-  const hn::ScalableTag<float> d;
-  if (plan.channels < static_cast<int64_t>(hn::Lanes(d))) {  // one channel at a time
-    return MaxPoolNHWCWith<kIndices, true, 0, 0, 0, 0>(hn::CappedTag<float, 1>(), plan, src, dst, indices);
-  }
+// The NHWC kernel with vectors of tag D (at most `channels` lanes).
+template <bool kIndices, class D>
+void MaxPoolNHWCTag(D d, const internal::Plan& plan, const float* HWY_RESTRICT src,
+                    float* HWY_RESTRICT dst, int64_t* HWY_RESTRICT indices) {
+  constexpr bool kOneLane = hn::MaxLanes(d) == 1;
   const internal::Axis& ah = plan.h;
   const internal::Axis& aw = plan.w;
   // ResNet/AlexNet/VGG/Inception kernels get unrolled full windows.
   if (ah.dilation == 1 && aw.dilation == 1 && ah.kernel == aw.kernel && ah.stride == aw.stride) {
     const int64_t k = aw.kernel, s = aw.stride;
-    if (k == 3 && s == 2) return MaxPoolNHWCWith<kIndices, false, 3, 3, 2, 2>(d, plan, src, dst, indices);
-    if (k == 3 && s == 1) return MaxPoolNHWCWith<kIndices, false, 3, 3, 1, 1>(d, plan, src, dst, indices);
-    if (k == 2 && s == 2) return MaxPoolNHWCWith<kIndices, false, 2, 2, 2, 2>(d, plan, src, dst, indices);
+    if (k == 3 && s == 2) return MaxPoolNHWCWith<kIndices, kOneLane, 3, 3, 2, 2>(d, plan, src, dst, indices);
+    if (k == 3 && s == 1) return MaxPoolNHWCWith<kIndices, kOneLane, 3, 3, 1, 1>(d, plan, src, dst, indices);
+    if (k == 2 && s == 2) return MaxPoolNHWCWith<kIndices, kOneLane, 2, 2, 2, 2>(d, plan, src, dst, indices);
   }
-  MaxPoolNHWCWith<kIndices, false, 0, 0, 0, 0>(d, plan, src, dst, indices);
+  MaxPoolNHWCWith<kIndices, kOneLane, 0, 0, 0, 0>(d, plan, src, dst, indices);
+}
+
+template <bool kIndices>
+void MaxPoolNHWC(const internal::Plan& plan, const float* HWY_RESTRICT src, float* HWY_RESTRICT dst,
+                 int64_t* HWY_RESTRICT indices) {
+  const hn::ScalableTag<float> d;
+  // Fewer channels than a vector: the widest of 8, 4 or 1 lanes that fits
+  // (the last vector of a pixel overlaps its predecessor).
+  if (plan.channels < static_cast<int64_t>(hn::Lanes(d))) {
+    if constexpr (hn::MaxLanes(d) > 4) {
+      const hn::CappedTag<float, 8> d8;
+      const hn::CappedTag<float, 4> d4;
+      if (static_cast<int64_t>(hn::Lanes(d8)) <= plan.channels) {
+        return MaxPoolNHWCTag<kIndices>(d8, plan, src, dst, indices);
+      }
+      if (static_cast<int64_t>(hn::Lanes(d4)) <= plan.channels) {
+        return MaxPoolNHWCTag<kIndices>(d4, plan, src, dst, indices);
+      }
+    }
+    return MaxPoolNHWCTag<kIndices>(hn::CappedTag<float, 1>(), plan, src, dst, indices);
+  }
+  MaxPoolNHWCTag<kIndices>(d, plan, src, dst, indices);
 }
 
 // ---------------------------------------------------------------- NCHW
