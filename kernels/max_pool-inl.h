@@ -493,6 +493,93 @@ HWY_INLINE void MaxOutputRow(D d, const internal::Plan& plan, const WindowRow* r
   }
 }
 
+// Which input rows each output row folds, their ring slots and roles. Every
+// plane uses the ring the same way, so normally the schedule of all output
+// rows is made once (entry oh * kernel + r); when that table would be large
+// (tall kernels on tall inputs), each plane makes its rows' entries as it
+// goes, in one output row's worth of space.
+class NchwSchedule {
+ public:
+  NchwSchedule(const internal::Plan& plan, float* ring_values, int32_t* ring_index, int64_t pitch,
+               int64_t ring)
+      : plan_(plan),
+        ring_values_(ring_values),
+        ring_index_(ring_index),
+        pitch_(pitch),
+        ring_(ring),
+        kernel_(plan.h.kernel),
+        whole_(plan.h.out <= kMaxEntries / kernel_),
+        last_use_(static_cast<size_t>(plan.h.in), -1),
+        row_in_slot_(static_cast<size_t>(ring), -1),
+        windows_(static_cast<size_t>(whole_ ? plan.h.out * kernel_ : kernel_)),
+        input_rows_(windows_.size()),
+        patterns_(static_cast<size_t>(whole_ ? plan.h.out : 1)) {
+    const internal::Axis& ah = plan.h;
+    for (int64_t oh = 0; oh < ah.out; ++oh) {
+      for (int64_t i = ah.tap_begin[oh]; i < ah.tap_end[oh]; ++i) last_use_[ah.start[oh] + i * ah.dilation] = oh;
+    }
+    if (whole_) {
+      for (int64_t oh = 0; oh < ah.out; ++oh) MakeEntries(oh, oh);
+    }
+  }
+
+  // Call at the start of every plane, then Row(oh) for oh = 0, 1, ... in order.
+  void NewPlane() {
+    if (!whole_) std::fill(row_in_slot_.begin(), row_in_slot_.end(), int64_t{-1});
+  }
+
+  // The window rows of output row oh (input pointers still to be set), their
+  // input rows and pattern: 1 the steady state of k3s2 (row 2oh-1 from the
+  // ring, 2oh+1 kept), 2 two rows used once (k2s2), 0 any other.
+  WindowRow* Window(int64_t oh) {
+    if (!whole_) MakeEntries(oh, 0);
+    return windows_.data() + Entry(oh);
+  }
+  const int64_t* InputRows(int64_t oh) const { return input_rows_.data() + Entry(oh); }
+  int Pattern(int64_t oh) const { return patterns_[static_cast<size_t>(whole_ ? oh : 0)]; }
+
+ private:
+  static constexpr int64_t kMaxEntries = int64_t{1} << 20;
+
+  int64_t Entry(int64_t oh) const { return whole_ ? oh * kernel_ : 0; }
+
+  // The entries of output row oh, at those of row `at`.
+  void MakeEntries(int64_t oh, int64_t at) {
+    const internal::Axis& ah = plan_.h;
+    const bool indices = ring_index_ != nullptr;
+    const int64_t hb = ah.tap_begin[oh], num_rows = ah.tap_end[oh] - hb;
+    int cached = 0, store = 0;  // row roles as bits
+    for (int64_t r = 0; r < num_rows; ++r) {
+      const int64_t h = ah.start[oh] + (hb + r) * ah.dilation;
+      const int64_t slot = h % ring_;
+      const size_t e = static_cast<size_t>(at * kernel_ + r);
+      WindowRow& row = windows_[e];
+      input_rows_[e] = h;
+      row.ring = ring_values_ + slot * pitch_;
+      row.ring_index = indices ? ring_index_ + slot * pitch_ : nullptr;
+      row.offset = static_cast<int32_t>(h * plan_.w.in);
+      row.cached = row_in_slot_[static_cast<size_t>(slot)] == h;
+      row.store = !row.cached && last_use_[static_cast<size_t>(h)] > oh;
+      if (row.store) row_in_slot_[static_cast<size_t>(slot)] = h;
+      if (r < 8) cached |= row.cached << r, store |= row.store << r;
+    }
+    patterns_[static_cast<size_t>(at)] = num_rows == 3 && cached == 1 && store == 4   ? 1
+                                         : num_rows == 2 && cached == 0 && store == 0 ? 2
+                                                                                      : 0;
+  }
+
+  const internal::Plan& plan_;
+  float* ring_values_;
+  int32_t* ring_index_;
+  int64_t pitch_, ring_, kernel_;
+  bool whole_;
+  std::vector<int64_t> last_use_;     // the last output row that reads each input row
+  std::vector<int64_t> row_in_slot_;  // which input row's results each ring slot holds
+  std::vector<WindowRow> windows_;
+  std::vector<int64_t> input_rows_;
+  std::vector<int> patterns_;
+};
+
 // Returns false if the ring could not be allocated.
 template <int kStride, int kKernel, bool kIndices, class D>
 bool MaxPoolNCHW(D d, const internal::Plan& plan, const float* HWY_RESTRICT src, float* HWY_RESTRICT dst,
@@ -508,46 +595,12 @@ bool MaxPoolNCHW(D d, const internal::Plan& plan, const float* HWY_RESTRICT src,
   auto ring_values = hwy::AllocateAligned<float>(static_cast<size_t>(ring * pitch));
   auto ring_index = hwy::AllocateAligned<int32_t>(static_cast<size_t>(kIndices ? ring * pitch : 1));
   if (!ring_values || !ring_index) return false;
-  // Every plane uses the ring the same way, so the rows of each output row,
-  // their slots and roles are planned once: schedule[oh * kernel + r].
-  const int64_t kh = ah.kernel;
-  std::vector<WindowRow> schedule(static_cast<size_t>(ah.out * kh));
-  std::vector<int64_t> input_row(schedule.size());
-  std::vector<int> pattern(static_cast<size_t>(ah.out));  // see below
-  {
-    // The last output row that reads each input row.
-    std::vector<int64_t> last_use(static_cast<size_t>(ah.in), -1);
-    for (int64_t oh = 0; oh < ah.out; ++oh) {
-      for (int64_t i = ah.tap_begin[oh]; i < ah.tap_end[oh]; ++i) last_use[ah.start[oh] + i * ah.dilation] = oh;
-    }
-    std::vector<int64_t> row_in_slot(static_cast<size_t>(ring), -1);
-    for (int64_t oh = 0; oh < ah.out; ++oh) {
-      const int64_t hb = ah.tap_begin[oh], num_rows = ah.tap_end[oh] - hb;
-      int cached = 0, store = 0;  // row roles as bits
-      for (int64_t r = 0; r < num_rows; ++r) {
-        const int64_t h = ah.start[oh] + (hb + r) * ah.dilation;
-        const int64_t slot = h % ring;
-        WindowRow& row = schedule[oh * kh + r];
-        input_row[oh * kh + r] = h;
-        row.ring = ring_values.get() + slot * pitch;
-        row.ring_index = ring_index.get() + (kIndices ? slot * pitch : 0);
-        row.offset = static_cast<int32_t>(h * aw.in);
-        row.cached = row_in_slot[slot] == h;
-        row.store = !row.cached && last_use[h] > oh;
-        if (row.store) row_in_slot[slot] = h;
-        if (r < 8) cached |= row.cached << r, store |= row.store << r;
-      }
-      // 1: the steady state of k3s2 (row 2oh-1 from the ring, 2oh+1 kept),
-      // 2: two rows used once (k2s2), 0: any other.
-      pattern[oh] = num_rows == 3 && cached == 1 && store == 4   ? 1
-                    : num_rows == 2 && cached == 0 && store == 0 ? 2
-                                                                 : 0;
-    }
-  }
+  NchwSchedule schedule(plan, ring_values.get(), kIndices ? ring_index.get() : nullptr, pitch, ring);
   const int64_t planes = plan.batch * plan.channels;
   const bool prefetch = PrefetchInput(plan);
   for (int64_t p = 0; p < planes; ++p) {
     input_rows.NewPlane();
+    schedule.NewPlane();
     for (int64_t oh = 0; oh < ah.out; ++oh) {
       const int64_t o = (p * ah.out + oh) * aw.out;
       float* out = dst + o;
@@ -558,17 +611,21 @@ bool MaxPoolNCHW(D d, const internal::Plan& plan, const float* HWY_RESTRICT src,
         if (kIndices) std::fill(out_index, out_index + aw.out, int64_t{-1});
         continue;
       }
-      WindowRow* window = schedule.data() + oh * kh;
-      for (int64_t r = 0; r < num_rows; ++r) window[r].input = input_rows.Row(src, p, input_row[oh * kh + r]);
+      WindowRow* window = schedule.Window(oh);
+      const int64_t* input_row = schedule.InputRows(oh);
+      for (int64_t r = 0; r < num_rows; ++r) window[r].input = input_rows.Row(src, p, input_row[r]);
       if (prefetch && oh + 1 < ah.out) {
-        for (int64_t r = 0; r < ah.tap_end[oh + 1] - ah.tap_begin[oh + 1]; ++r) {
-          const float* next = src + p * plan.in_plane + input_row[(oh + 1) * kh + r] * aw.in;
-          PrefetchFloats(next, aw.in);
+        // The next output row's input rows: its first is start, its step the dilation.
+        const int64_t next = oh + 1;
+        for (int64_t i = ah.tap_begin[next]; i < ah.tap_end[next]; ++i) {
+          const int64_t h = ah.start[next] + i * ah.dilation;
+          PrefetchFloats(src + p * plan.in_plane + h * aw.in, aw.in);
         }
       }
-      if (pattern[oh] == 1) {
+      const int pattern = schedule.Pattern(oh);
+      if (pattern == 1) {
         MaxOutputRow<kStride, kKernel, kIndices, 3, 1, 4>(d, plan, window, num_rows, gather_offsets, out, out_index);
-      } else if (pattern[oh] == 2) {
+      } else if (pattern == 2) {
         MaxOutputRow<kStride, kKernel, kIndices, 2, 0, 0>(d, plan, window, num_rows, gather_offsets, out, out_index);
       } else {
         MaxOutputRow<kStride, kKernel, kIndices, 0, 0, 0>(d, plan, window, num_rows, gather_offsets, out, out_index);

@@ -1,6 +1,7 @@
 // Random problems over every parameter, each run on every target and compared
 // bit for bit (values, NaN payloads, signed zeros, indices) with the
 // reference. Buffers sit against inaccessible pages and sentinel zones.
+#include <algorithm>
 #include <cmath>
 #include <cstdio>
 #include <random>
@@ -14,15 +15,16 @@ namespace test {
 namespace {
 
 // Data with ties (small integers), NaN, +-inf and -0 sprinkled in. A NaN
-// sends a kernel's window to its exact path, so `nan_odds` (one NaN kind in
-// that many) also lets whole rows stay on the fast path.
+// sends a kernel's window to its exact path, so `nan_odds` (one NaN or
+// infinity kind in that many) also lets whole rows stay on the fast path,
+// and tall windows see maxima other than +inf.
 std::vector<float> RandomData(size_t n, std::mt19937_64& rng, int nan_odds = 40) {
   std::uniform_int_distribution<int> small(-4, 4), kind(0, 39), nan(0, nan_odds - 1);
   std::uniform_real_distribution<float> real(-100.0f, 100.0f);
   std::vector<float> v(n);
   for (float& x : v) {
     const int k = kind(rng);
-    if (k <= 1 && nan_odds > 40 && nan(rng) >= 40) {  // a NaN made rarer: a small integer instead
+    if (k <= 3 && nan_odds > 40 && nan(rng) >= 40) {  // a NaN or inf made rarer: a small integer instead
       x = static_cast<float>(small(rng));
       continue;
     }
@@ -129,17 +131,17 @@ TEST_P(Sweep2D, BitIdenticalToReference) {
   }
 }
 
-// Runs ScaledCount(300) problems from make_problem(uniform) on the current
+// Runs ScaledCount(count) problems from make_problem(uniform) on the current
 // target, skipping invalid ones, with data that holds NaN often, rarely or
 // never (so that the kernels' fast and exact paths and their mixture within
 // a row all run) and, for max, indices on every other case.
 template <class MakeProblem>
-void FocusedSweep(uint64_t seed, const MakeProblem& make_problem) {
+void FocusedSweep(uint64_t seed, const MakeProblem& make_problem, int count = 300) {
   std::mt19937_64 rng(seed);
   auto uniform = [&rng](int64_t lo, int64_t hi) {
     return std::uniform_int_distribution<int64_t>(lo, hi)(rng);
   };
-  const int cases = ScaledCount(300);
+  const int cases = ScaledCount(count);
   for (int i = 0; i < cases; ++i) {
     const Problem2D p = make_problem(uniform);
     simdpool_shape shape;
@@ -162,6 +164,22 @@ TEST_P(Sweep2D, NchwMaxCommonShapes) {
     p.Pad(uniform(0, 1), uniform(0, 1)).CeilMode(uniform(0, 1) == 1);
     return p;
   });
+}
+
+// NCHW max pooling with kernels over a thousand rows tall on inputs tall
+// enough that the kernel's per-output-row schedule would exceed 2^20 entries:
+// it is then made per plane as the rows go (NchwSchedule), with row results
+// still shared between output rows through the ring.
+TEST_P(Sweep2D, NchwMaxTallKernels) {
+  FocusedSweep(7575, [](const auto& uniform) {
+    // Inputs under two kernels tall: a plane's last rows share ring slots
+    // with the next plane's first rows.
+    const int64_t kh = uniform(1060, 1100), sh = uniform(1, 2), w = uniform(1, 9);
+    Problem2D p(Op::kMax, Layout::kNCHW, uniform(1, 2), uniform(2, 3), 1031 * sh + kh + uniform(0, 8), w);
+    p.Kernel(kh, uniform(1, std::min<int64_t>(w, 3))).Stride(sh, uniform(1, 2));
+    p.Pad(uniform(0, 1), 0).CeilMode(uniform(0, 1) == 1);
+    return p;
+  }, 6);
 }
 
 // NHWC max pooling with the square kernels and strides whose full windows
