@@ -128,19 +128,7 @@ void AvgPoolNHWCTag(D d, const internal::Plan& plan, const float* HWY_RESTRICT s
 
 inline void AvgPoolNHWC(const internal::Plan& plan, const float* HWY_RESTRICT src,
                         float* HWY_RESTRICT dst) {
-  const hn::ScalableTag<float> d;
-  // Fewer channels than a vector: the widest of 8, 4 or 1 lanes that fits
-  // (the last vector of a pixel overlaps its predecessor).
-  if (plan.channels < static_cast<int64_t>(hn::Lanes(d))) {
-    if constexpr (hn::MaxLanes(d) > 4) {
-      const hn::CappedTag<float, 8> d8;
-      const hn::CappedTag<float, 4> d4;
-      if (static_cast<int64_t>(hn::Lanes(d8)) <= plan.channels) return AvgPoolNHWCTag(d8, plan, src, dst);
-      if (static_cast<int64_t>(hn::Lanes(d4)) <= plan.channels) return AvgPoolNHWCTag(d4, plan, src, dst);
-    }
-    return AvgPoolNHWCTag(hn::CappedTag<float, 1>(), plan, src, dst);
-  }
-  AvgPoolNHWCTag(d, plan, src, dst);
+  WithChannelTag(plan.channels, [&](auto d) { AvgPoolNHWCTag(d, plan, src, dst); });
 }
 
 // ---------------------------------------------------------------- NCHW

@@ -292,23 +292,7 @@ void MaxPoolNHWCTag(D d, const internal::Plan& plan, const float* HWY_RESTRICT s
 template <bool kIndices>
 void MaxPoolNHWC(const internal::Plan& plan, const float* HWY_RESTRICT src, float* HWY_RESTRICT dst,
                  int64_t* HWY_RESTRICT indices) {
-  const hn::ScalableTag<float> d;
-  // Fewer channels than a vector: the widest of 8, 4 or 1 lanes that fits
-  // (the last vector of a pixel overlaps its predecessor).
-  if (plan.channels < static_cast<int64_t>(hn::Lanes(d))) {
-    if constexpr (hn::MaxLanes(d) > 4) {
-      const hn::CappedTag<float, 8> d8;
-      const hn::CappedTag<float, 4> d4;
-      if (static_cast<int64_t>(hn::Lanes(d8)) <= plan.channels) {
-        return MaxPoolNHWCTag<kIndices>(d8, plan, src, dst, indices);
-      }
-      if (static_cast<int64_t>(hn::Lanes(d4)) <= plan.channels) {
-        return MaxPoolNHWCTag<kIndices>(d4, plan, src, dst, indices);
-      }
-    }
-    return MaxPoolNHWCTag<kIndices>(hn::CappedTag<float, 1>(), plan, src, dst, indices);
-  }
-  MaxPoolNHWCTag<kIndices>(d, plan, src, dst, indices);
+  WithChannelTag(plan.channels, [&](auto d) { MaxPoolNHWCTag<kIndices>(d, plan, src, dst, indices); });
 }
 
 // ---------------------------------------------------------------- NCHW

@@ -186,6 +186,22 @@ HWY_INLINE hn::Vec<D> LoadColumns(D d, const float* HWY_RESTRICT p,
   }
 }
 
+// Calls f(d) with the float vector tag an NHWC kernel uses for `channels`:
+// the full vector, or with fewer channels than that the widest of 8, 4 or 1
+// lanes that fits (the last vector of a pixel overlaps its predecessor).
+template <class F>
+HWY_INLINE void WithChannelTag(int64_t channels, const F& f) {
+  const hn::ScalableTag<float> d;
+  if (channels >= static_cast<int64_t>(hn::Lanes(d))) return f(d);
+  if constexpr (hn::MaxLanes(d) > 4) {
+    const hn::CappedTag<float, 8> d8;
+    const hn::CappedTag<float, 4> d4;
+    if (static_cast<int64_t>(hn::Lanes(d8)) <= channels) return f(d8);
+    if (static_cast<int64_t>(hn::Lanes(d4)) <= channels) return f(d4);
+  }
+  f(hn::CappedTag<float, 1>());
+}
+
 // Stores the int32 index lanes of `v` as int64. kOneLane: d has one lane
 // (the channel tail of small NHWC tensors).
 template <bool kOneLane, class DI>
