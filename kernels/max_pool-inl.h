@@ -507,7 +507,7 @@ class NchwSchedule {
     }
   }
 
-  // Call at the start of every plane, then Row(oh) for oh = 0, 1, ... in order.
+  // Call at the start of every plane, then Window(oh) for oh = 0, 1, ... in order.
   void NewPlane() {
     if (!whole_) std::fill(row_in_slot_.begin(), row_in_slot_.end(), int64_t{-1});
   }
