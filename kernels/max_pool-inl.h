@@ -173,6 +173,11 @@ HWY_INLINE void MaxPixelAllChannels(D d, const internal::Plan& plan, const float
     MaxPixelNHWC<kMode, kIndices, kOneLane, 4, kKH, kKW, kSkipRows, kSkipColumns>(
         d, plan, image, h0, hb, he, w0, wb, we, c, taps, probe, pixel, pixel_index);
   }
+  if (c + 2 * N <= C) {
+    MaxPixelNHWC<kMode, kIndices, kOneLane, 2, kKH, kKW, kSkipRows, kSkipColumns>(
+        d, plan, image, h0, hb, he, w0, wb, we, c, taps, probe, pixel, pixel_index);
+    c += 2 * N;
+  }
   for (; c < C; c += N) {
     c = std::min(c, C - N);  // the last vector overlaps its predecessor
     MaxPixelNHWC<kMode, kIndices, kOneLane, 1, kKH, kKW, kSkipRows, kSkipColumns>(
