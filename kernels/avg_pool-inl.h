@@ -383,10 +383,9 @@ inline bool AvgPool2D(const internal::Plan& plan, const float* HWY_RESTRICT src,
     AvgPoolNHWC(plan, src, dst);
     return true;
   }
-  const hn::ScalableTag<float> d;
   if (UseFlatNCHW(plan)) {
     FlatPlane flat;
-    if (!MakeFlatPlane(plan, static_cast<int64_t>(hn::Lanes(d)), &flat)) return false;
+    if (!MakeFlatPlane(plan, static_cast<int64_t>(hn::Lanes(hn::ScalableTag<float>())), &flat)) return false;
     if (plan.h.kernel == 3 && plan.w.kernel == 3) {
       AvgPoolFlatNCHW<3>(plan, src, dst, flat);
     } else {
@@ -394,15 +393,7 @@ inline bool AvgPool2D(const internal::Plan& plan, const float* HWY_RESTRICT src,
     }
     return true;
   }
-  // Rows narrower than a vector would go through a buffer (or a padded copy)
-  // for every row; on wide targets they run with 8-lane vectors instead.
-  if constexpr (hn::MaxLanes(d) > 8) {
-    const hn::CappedTag<float, 8> d8;
-    if (plan.w.out < static_cast<int64_t>(hn::Lanes(d)) && hn::Lanes(d8) < hn::Lanes(d)) {
-      return AvgPoolNCHWRows(d8, plan, src, dst);
-    }
-  }
-  return AvgPoolNCHWRows(d, plan, src, dst);
+  return WithRowTag(plan.w.out, [&](auto d) { return AvgPoolNCHWRows(d, plan, src, dst); });
 }
 
 // NOLINTNEXTLINE(google-readability-namespace-comments)

@@ -265,10 +265,10 @@ void MaxPoolNHWCWith(D d, const internal::Plan& plan, const float* HWY_RESTRICT 
         if (kIndices) std::fill(out_index, out_index + row_elements, int64_t{-1});
         continue;
       }
-      for (int64_t i = hb; i < he; ++i) probe_rows[i - hb] = !clean[ah.start[oh] + i * ah.dilation];
+      for (int64_t i = hb; i < he; ++i) probe_rows[i - hb] = !clean[TapInput(ah, oh, i)];
       if (MaxOutputRowNHWC<MaxMode::kFast, kIndices, kOneLane, kKH, kKW, kSH, kSW>(
               d, plan, image, oh, probe_rows.data(), out, out_index)) {
-        for (int64_t i = hb; i < he; ++i) clean[ah.start[oh] + i * ah.dilation] = 1;
+        for (int64_t i = hb; i < he; ++i) clean[TapInput(ah, oh, i)] = 1;
       } else {
         MaxOutputRowNHWC<MaxMode::kExact, kIndices, kOneLane, kKH, kKW, kSH, kSW>(
             d, plan, image, oh, probe_rows.data(), out, out_index);
@@ -501,11 +501,10 @@ class NchwSchedule {
         last_use_(static_cast<size_t>(plan.h.in), -1),
         row_in_slot_(static_cast<size_t>(ring), -1),
         windows_(static_cast<size_t>(whole_ ? plan.h.out * kernel_ : kernel_)),
-        input_rows_(windows_.size()),
         patterns_(static_cast<size_t>(whole_ ? plan.h.out : 1)) {
     const internal::Axis& ah = plan.h;
     for (int64_t oh = 0; oh < ah.out; ++oh) {
-      for (int64_t i = ah.tap_begin[oh]; i < ah.tap_end[oh]; ++i) last_use_[ah.start[oh] + i * ah.dilation] = oh;
+      for (int64_t i = ah.tap_begin[oh]; i < ah.tap_end[oh]; ++i) last_use_[TapInput(ah, oh, i)] = oh;
     }
     if (whole_) {
       for (int64_t oh = 0; oh < ah.out; ++oh) MakeEntries(oh, oh);
@@ -517,14 +516,13 @@ class NchwSchedule {
     if (!whole_) std::fill(row_in_slot_.begin(), row_in_slot_.end(), int64_t{-1});
   }
 
-  // The window rows of output row oh (input pointers still to be set), their
-  // input rows and pattern: 1 the steady state of k3s2 (row 2oh-1 from the
-  // ring, 2oh+1 kept), 2 two rows used once (k2s2), 0 any other.
+  // The window rows of output row oh (input pointers still to be set) and
+  // its pattern: 1 the steady state of k3s2 (row 2oh-1 from the ring, 2oh+1
+  // kept), 2 two rows used once (k2s2), 0 any other.
   WindowRow* Window(int64_t oh) {
     if (!whole_) MakeEntries(oh, 0);
     return windows_.data() + Entry(oh);
   }
-  const int64_t* InputRows(int64_t oh) const { return input_rows_.data() + Entry(oh); }
   int Pattern(int64_t oh) const { return patterns_[static_cast<size_t>(whole_ ? oh : 0)]; }
 
  private:
@@ -539,11 +537,9 @@ class NchwSchedule {
     const int64_t hb = ah.tap_begin[oh], num_rows = ah.tap_end[oh] - hb;
     int cached = 0, store = 0;  // row roles as bits
     for (int64_t r = 0; r < num_rows; ++r) {
-      const int64_t h = ah.start[oh] + (hb + r) * ah.dilation;
+      const int64_t h = TapInput(ah, oh, hb + r);
       const int64_t slot = h % ring_;
-      const size_t e = static_cast<size_t>(at * kernel_ + r);
-      WindowRow& row = windows_[e];
-      input_rows_[e] = h;
+      WindowRow& row = windows_[static_cast<size_t>(at * kernel_ + r)];
       row.ring = ring_values_ + slot * pitch_;
       row.ring_index = indices ? ring_index_ + slot * pitch_ : nullptr;
       row.offset = static_cast<int32_t>(h * plan_.w.in);
@@ -565,7 +561,6 @@ class NchwSchedule {
   std::vector<int64_t> last_use_;     // the last output row that reads each input row
   std::vector<int64_t> row_in_slot_;  // which input row's results each ring slot holds
   std::vector<WindowRow> windows_;
-  std::vector<int64_t> input_rows_;
   std::vector<int> patterns_;
 };
 
@@ -601,14 +596,12 @@ bool MaxPoolNCHW(D d, const internal::Plan& plan, const float* HWY_RESTRICT src,
         continue;
       }
       WindowRow* window = schedule.Window(oh);
-      const int64_t* input_row = schedule.InputRows(oh);
-      for (int64_t r = 0; r < num_rows; ++r) window[r].input = input_rows.Row(src, p, input_row[r]);
-      if (prefetch && oh + 1 < ah.out) {
-        // The next output row's input rows: its first is start, its step the dilation.
-        const int64_t next = oh + 1;
-        for (int64_t i = ah.tap_begin[next]; i < ah.tap_end[next]; ++i) {
-          const int64_t h = ah.start[next] + i * ah.dilation;
-          PrefetchFloats(src + p * plan.in_plane + h * aw.in, aw.in);
+      for (int64_t r = 0; r < num_rows; ++r) {
+        window[r].input = input_rows.Row(src, p, TapInput(ah, oh, ah.tap_begin[oh] + r));
+      }
+      if (prefetch && oh + 1 < ah.out) {  // the next output row's input rows
+        for (int64_t i = ah.tap_begin[oh + 1]; i < ah.tap_end[oh + 1]; ++i) {
+          PrefetchFloats(src + p * plan.in_plane + TapInput(ah, oh + 1, i) * aw.in, aw.in);
         }
       }
       const int pattern = schedule.Pattern(oh);
@@ -642,20 +635,6 @@ bool MaxPoolNCHWWith(D d, const internal::Plan& plan, const float* src, float* d
   return MaxPoolNCHW<0, 0, kIndices>(d, plan, src, dst, indices, rows);
 }
 
-template <bool kIndices>
-bool MaxPoolNCHWDispatch(const internal::Plan& plan, const float* src, float* dst, int64_t* indices) {
-  const hn::ScalableTag<float> d;
-  // Rows narrower than a vector would go through a buffer for every row; on
-  // wide targets they run with 8-lane vectors instead.
-  if constexpr (hn::MaxLanes(d) > 8) {
-    const hn::CappedTag<float, 8> d8;
-    if (plan.w.out < static_cast<int64_t>(hn::Lanes(d)) && hn::Lanes(d8) < hn::Lanes(d)) {
-      return MaxPoolNCHWWith<kIndices>(d8, plan, src, dst, indices);
-    }
-  }
-  return MaxPoolNCHWWith<kIndices>(d, plan, src, dst, indices);
-}
-
 // Returns false if the row buffers could not be allocated.
 inline bool MaxPool2D(const internal::Plan& plan, const float* HWY_RESTRICT src,
                       float* HWY_RESTRICT dst, int64_t* HWY_RESTRICT indices) {
@@ -667,8 +646,10 @@ inline bool MaxPool2D(const internal::Plan& plan, const float* HWY_RESTRICT src,
     }
     return true;
   }
-  if (indices) return MaxPoolNCHWDispatch<true>(plan, src, dst, indices);
-  return MaxPoolNCHWDispatch<false>(plan, src, dst, indices);
+  return WithRowTag(plan.w.out, [&](auto d) {
+    return indices ? MaxPoolNCHWWith<true>(d, plan, src, dst, indices)
+                   : MaxPoolNCHWWith<false>(d, plan, src, dst, indices);
+  });
 }
 
 // NOLINTNEXTLINE(google-readability-namespace-comments)

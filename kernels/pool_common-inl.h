@@ -63,6 +63,11 @@ class PaddedRows {
   std::vector<int64_t> row_in_slot_;
 };
 
+// The input position of tap i of output o on axis a.
+inline int64_t TapInput(const internal::Axis& a, int64_t o, int64_t i) {
+  return a.start[o] + i * a.dilation;
+}
+
 // Inputs that cannot stay cached stream from memory; there the NCHW kernels
 // fetch the next output row's input rows while computing the current one
 // (VGG's 12.8 MB max: about 1.7x on Zen 4; the same for NHWC showed no
@@ -200,6 +205,20 @@ HWY_INLINE void WithChannelTag(int64_t channels, const F& f) {
     if (static_cast<int64_t>(hn::Lanes(d4)) <= channels) return f(d4);
   }
   f(hn::CappedTag<float, 1>());
+}
+
+// Returns f(d) with the float vector tag a channels-first row kernel uses:
+// the full vector, or 8 lanes on wider targets when the output rows are
+// narrower than a full vector (each row would otherwise go through a buffer
+// or a padded copy).
+template <class F>
+HWY_INLINE auto WithRowTag(int64_t out_w, const F& f) {
+  const hn::ScalableTag<float> d;
+  if constexpr (hn::MaxLanes(d) > 8) {
+    const hn::CappedTag<float, 8> d8;
+    if (out_w < static_cast<int64_t>(hn::Lanes(d)) && hn::Lanes(d8) < hn::Lanes(d)) return f(d8);
+  }
+  return f(d);
 }
 
 // Stores the int32 index lanes of `v` as int64. kOneLane: d has one lane
