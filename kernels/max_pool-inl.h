@@ -564,10 +564,223 @@ class NchwSchedule {
   std::vector<int> patterns_;
 };
 
-// Returns false if the ring could not be allocated.
-template <int kStride, int kKernel, bool kIndices, class D>
+// ------------------------------------------------ NCHW values, columns first
+//
+// Without indices, and when a plane holds no NaN and no -0, the maximum of
+// a window does not depend on the order its taps are visited: equal floats
+// are then identical bits. There the columns can be folded first: one
+// vertical maximum per input column (aligned loads, no shuffles), then the
+// stride-2 horizontal taps as the even and odd lanes of two such vectors,
+// all in registers (through memory, reloading stored vectors at other
+// offsets stalls store forwarding: 1.5x slower on Zen 4). Each input row is
+// checked for NaN and -0 the first time it is loaded; a plane with either
+// is computed again by the exact kernel.
+
+#if HWY_TARGET != HWY_SCALAR
+// A probe for NaN and -0 among the values added: a running sum turns NaN
+// with a NaN (or with both infinities: a false alarm), and -0 is the least
+// int32 of the float bits. (Plain vectors, not a class: SVE vectors cannot
+// be members.)
+template <class D>
+HWY_INLINE void AddToProbe(D d, hn::Vec<D> v, hn::Vec<D>& sum,
+                           hn::Vec<hn::RebindToSigned<D>>& min_bits) {
+  sum = hn::Add(sum, v);
+  min_bits = hn::Min(min_bits, hn::BitCast(hn::RebindToSigned<D>(), v));
+  (void)d;
+}
+
+// True if no value added to the probe was NaN or -0.
+template <class D>
+HWY_INLINE bool OrderFree(D d, hn::Vec<D> sum, hn::Vec<hn::RebindToSigned<D>> min_bits) {
+  const hn::RebindToSigned<D> di;
+  return hn::AllFalse(d, hn::IsNaN(sum)) &&
+         hn::AllFalse(di, hn::Eq(min_bits, hn::Set(di, std::numeric_limits<int32_t>::min())));
+}
+
+// The geometry of output rows of a stride-2 kernel kKernel (2 or 3) wide,
+// dilation 1. The vector of outputs from ow has its last two taps in the
+// even and odd lanes E, O of the column maxima from column Base(ow); for k3
+// the first tap is O one lane up, with the column maximum at Base(ow) - 1
+// (the previous vector's last O) in lane 0.
+template <int kKernel>
+struct ColumnsFirstGeometry {
+  ColumnsFirstGeometry(const internal::Plan& plan, int64_t lanes)
+      : width(plan.w.in), out(plan.w.out), pad(plan.w.pad_begin) {
+    while (Base(unmasked_begin) < 0) unmasked_begin += lanes;
+    unmasked_end = unmasked_begin;
+    while (Base(unmasked_end) + 2 * lanes <= width) unmasked_end += lanes;
+  }
+  int64_t Base(int64_t ow) const { return 2 * ow - pad + kKernel - 2; }
+
+  int64_t width, out, pad;
+  // Vectors from ow in [unmasked_begin, unmasked_end), ow a multiple of the
+  // lanes, read only columns inside the row.
+  int64_t unmasked_begin = 0, unmasked_end = 0;
+};
+
+// The window rows of one output row: `rows[0, num_rows)`, of which those
+// from first_new on are added to the probe.
+struct ColumnsFirstWindow {
+  const float* const* rows;
+  int64_t num_rows, first_new;
+};
+
+// The column maxima at [x, x + N) (kRows rows if not 0). kMasked: lanes
+// outside the row are -inf (their loads read a neighbouring row or padding).
+template <int kRows, bool kMasked, class D>
+HWY_INLINE hn::Vec<D> ColumnMax(D d, const ColumnsFirstWindow& w, int64_t x, int64_t width,
+                                hn::Vec<D>& sum, hn::Vec<hn::RebindToSigned<D>>& min_bits) {
+  const hn::RebindToSigned<D> di;
+  auto inside = hn::FirstN(d, 0);
+  if (kMasked) {
+    const auto columns = hn::Add(hn::Iota(di, 0), hn::Set(di, static_cast<int32_t>(x)));
+    inside = hn::RebindMask(d, hn::And(hn::Gt(columns, hn::Set(di, -1)),
+                                       hn::Lt(columns, hn::Set(di, static_cast<int32_t>(width)))));
+  }
+  auto best = hn::Zero(d);
+  for (int64_t r = 0; r < (kRows != 0 ? kRows : w.num_rows); ++r) {
+    auto v = hn::LoadU(d, w.rows[r] + x);
+    if (kMasked) v = hn::IfThenElse(inside, v, hn::Set(d, -kInfinity));
+    if (r >= w.first_new) AddToProbe(d, v, sum, min_bits);
+    best = r == 0 ? v : hn::Max(v, best);
+  }
+  return best;
+}
+
+// A vector whose lane 0 is the column maximum at x (-inf outside the row).
+template <class D>
+HWY_INLINE hn::Vec<D> ColumnMaxAt(D d, const ColumnsFirstWindow& w, int64_t x, int64_t width,
+                                  hn::Vec<D>& sum, hn::Vec<hn::RebindToSigned<D>>& min_bits) {
+  if (x < 0 || x >= width) return hn::Set(d, -kInfinity);
+  float best = w.rows[0][x];
+  for (int64_t r = 0; r < w.num_rows; ++r) {
+    if (r >= w.first_new) AddToProbe(d, hn::Set(d, w.rows[r][x]), sum, min_bits);
+    best = std::max(best, w.rows[r][x]);
+  }
+  return hn::Set(d, best);
+}
+
+// The outputs from ow. k3: `carry` is the column maximum at Base(ow) - 1 in
+// lane 0, and on return that of the vector from ow + N. kMasked: unless
+// the vector's columns are all inside the row.
+template <int kKernel, int kRows, bool kMasked, class D>
+HWY_INLINE hn::Vec<D> ColumnsFirstVector(D d, const ColumnsFirstGeometry<kKernel>& g,
+                                         const ColumnsFirstWindow& w, int64_t ow,
+                                         hn::Vec<hn::RebindToSigned<D>> lane_below, hn::Vec<D>& carry,
+                                         hn::Vec<D>& sum, hn::Vec<hn::RebindToSigned<D>>& min_bits) {
+  const int64_t N = static_cast<int64_t>(hn::Lanes(d));
+  const int64_t b = g.Base(ow);
+  const bool masked = kMasked && (b < 0 || b + 2 * N > g.width);
+  const auto lo = masked ? ColumnMax<kRows, true>(d, w, b, g.width, sum, min_bits)
+                         : ColumnMax<kRows, false>(d, w, b, g.width, sum, min_bits);
+  const auto hi = masked ? ColumnMax<kRows, true>(d, w, b + N, g.width, sum, min_bits)
+                         : ColumnMax<kRows, false>(d, w, b + N, g.width, sum, min_bits);
+  const auto even = hn::ConcatEven(d, hi, lo), odd = hn::ConcatOdd(d, hi, lo);
+  auto result = hn::Max(even, odd);
+  if (kKernel == 3) {
+    const auto odd_up = hn::TableLookupLanes(odd, hn::IndicesFromVec(d, lane_below));
+    result = hn::Max(result, hn::IfThenElse(hn::FirstN(d, 1), carry, odd_up));
+    carry = odd_up;
+  }
+  return result;
+}
+
+// One output row (kRows window rows if not 0).
+template <int kKernel, int kRows, class D>
+HWY_INLINE void ColumnsFirstRow(D d, const ColumnsFirstGeometry<kKernel>& g,
+                                const ColumnsFirstWindow& w, hn::Vec<D>& sum,
+                                hn::Vec<hn::RebindToSigned<D>>& min_bits, float* HWY_RESTRICT out) {
+  const hn::RebindToSigned<D> di;
+  const int64_t N = static_cast<int64_t>(hn::Lanes(d));
+  // Lane i takes lane i - 1.
+  const auto iota = hn::Iota(di, 0);
+  const auto lane_below = hn::IfThenElse(hn::Eq(iota, hn::Zero(di)), hn::Set(di, static_cast<int32_t>(N - 1)),
+                                         hn::Sub(iota, hn::Set(di, 1)));
+  auto carry = kKernel == 3 ? ColumnMaxAt(d, w, g.Base(0) - 1, g.width, sum, min_bits) : hn::Zero(d);
+  if (g.out < N) {  // narrower than a vector: through a buffer
+    HWY_ALIGN float buffer[HWY_MAX_BYTES / sizeof(float)];
+    hn::Store(ColumnsFirstVector<kKernel, kRows, true>(d, g, w, 0, lane_below, carry, sum, min_bits), d,
+              buffer);
+    std::copy(buffer, buffer + g.out, out);
+    return;
+  }
+  int64_t ow = 0;
+  for (; ow + N <= g.out && ow < g.unmasked_begin; ow += N) {
+    hn::StoreU(ColumnsFirstVector<kKernel, kRows, true>(d, g, w, ow, lane_below, carry, sum, min_bits), d,
+               out + ow);
+  }
+  for (; ow + N <= g.out && ow < g.unmasked_end; ow += N) {
+    hn::StoreU(ColumnsFirstVector<kKernel, kRows, false>(d, g, w, ow, lane_below, carry, sum, min_bits), d,
+               out + ow);
+  }
+  for (; ow + N <= g.out; ow += N) {
+    hn::StoreU(ColumnsFirstVector<kKernel, kRows, true>(d, g, w, ow, lane_below, carry, sum, min_bits), d,
+               out + ow);
+  }
+  if (ow < g.out) {  // the last vector overlaps its predecessor
+    ow = g.out - N;
+    if (kKernel == 3) carry = ColumnMaxAt(d, w, g.Base(ow) - 1, g.width, sum, min_bits);
+    hn::StoreU(ColumnsFirstVector<kKernel, kRows, true>(d, g, w, ow, lane_below, carry, sum, min_bits), d,
+               out + ow);
+  }
+}
+
+// Plane p columns first (kRows: the kernel height). Returns false, its
+// outputs to be recomputed, if its input may hold NaN or -0. `rows` has
+// room for the kernel height.
+template <int kKernel, int kRows, class D>
+bool MaxPlaneColumnsFirst(D d, const internal::Plan& plan, const ColumnsFirstGeometry<kKernel>& g,
+                          const float* HWY_RESTRICT src, float* HWY_RESTRICT dst,
+                          InPlaceRows& input_rows, const float** rows, int64_t p) {
+  const internal::Axis& ah = plan.h;
+  const internal::Axis& aw = plan.w;
+  const bool prefetch = PrefetchInput(plan);
+  auto sum = hn::Zero(d);
+  auto min_bits = hn::Zero(hn::RebindToSigned<D>());
+  int64_t probed_through = -1;  // input rows [0, probed_through] are in the probe
+  input_rows.NewPlane();
+  const bool in_place = input_rows.PlaneInPlace(p);
+  const float* plane = src + p * plan.in_plane;
+  for (int64_t oh = 0; oh < ah.out; ++oh) {
+    float* out = dst + (p * ah.out + oh) * aw.out;
+    const int64_t hb = ah.tap_begin[oh], num_rows = ah.tap_end[oh] - hb;
+    if (num_rows == 0) {  // no input row: -inf
+      std::fill(out, out + aw.out, -kInfinity);
+      continue;
+    }
+    const int64_t h0 = TapInput(ah, oh, hb), h_last = TapInput(ah, oh, hb + num_rows - 1);
+    if (in_place) {
+      for (int64_t r = 0; r < num_rows; ++r) rows[r] = plane + (h0 + r * ah.dilation) * aw.in;
+    } else {
+      for (int64_t r = 0; r < num_rows; ++r) rows[r] = input_rows.Row(src, p, h0 + r * ah.dilation);
+    }
+    // Rows above probed_through are new.
+    const int64_t first_new =
+        std::min(num_rows, std::max<int64_t>(0, probed_through - h0 + ah.dilation) / ah.dilation);
+    probed_through = std::max(probed_through, h_last);
+    if (prefetch && oh + 1 < ah.out) {  // the next output row's input rows
+      for (int64_t i = ah.tap_begin[oh + 1]; i < ah.tap_end[oh + 1]; ++i) {
+        PrefetchFloats(src + p * plan.in_plane + TapInput(ah, oh + 1, i) * aw.in, aw.in);
+      }
+    }
+    // Steady states: k3s2 shares one row with the previous output row,
+    // k2s2 none.
+    if (num_rows == kRows && first_new == kRows - 2) {
+      ColumnsFirstRow<kKernel, kRows>(d, g, ColumnsFirstWindow{rows, kRows, kRows - 2}, sum, min_bits, out);
+    } else {
+      ColumnsFirstRow<kKernel, 0>(d, g, ColumnsFirstWindow{rows, num_rows, first_new}, sum, min_bits, out);
+    }
+  }
+  return OrderFree(d, sum, min_bits);
+}
+#endif  // HWY_TARGET != HWY_SCALAR
+
+// Returns false if the ring could not be allocated. fast_plane(p) may
+// compute plane p another way and return true; else the plane is computed
+// here.
+template <int kStride, int kKernel, bool kIndices, class D, class FastPlane>
 bool MaxPoolNCHW(D d, const internal::Plan& plan, const float* HWY_RESTRICT src, float* HWY_RESTRICT dst,
-                 int64_t* HWY_RESTRICT indices, InPlaceRows& input_rows) {
+                 int64_t* HWY_RESTRICT indices, InPlaceRows& input_rows, const FastPlane& fast_plane) {
   const int64_t N = static_cast<int64_t>(hn::Lanes(d));
   const internal::Axis& ah = plan.h;
   const internal::Axis& aw = plan.w;
@@ -583,6 +796,7 @@ bool MaxPoolNCHW(D d, const internal::Plan& plan, const float* HWY_RESTRICT src,
   const int64_t planes = plan.batch * plan.channels;
   const bool prefetch = PrefetchInput(plan);
   for (int64_t p = 0; p < planes; ++p) {
+    if (fast_plane(p)) continue;
     input_rows.NewPlane();
     schedule.NewPlane();
     for (int64_t oh = 0; oh < ah.out; ++oh) {
@@ -625,14 +839,30 @@ bool MaxPoolNCHWWith(D d, const internal::Plan& plan, const float* src, float* d
   InPlaceRows rows(plan, hn::Lanes(d), ring, -kInfinity);
   if (!rows.ok()) return false;
   const int64_t s = plan.w.stride, k = plan.w.kernel, dw = plan.w.dilation;
+  const auto exact_only = [](int64_t) { return false; };
+#if HWY_TARGET != HWY_SCALAR
+  // Values of stride-2 k2/k3 rows (ResNet, VGG, AlexNet): columns first.
+  if (!kIndices && dw == 1 && s == 2 && (k == 2 || k == 3)) {
+    std::vector<const float*> window_rows(static_cast<size_t>(plan.h.kernel));
+    const int64_t lanes = static_cast<int64_t>(hn::Lanes(d));
+    const ColumnsFirstGeometry<2> k2(plan, lanes);
+    const ColumnsFirstGeometry<3> k3(plan, lanes);
+    const auto columns_first = [&](int64_t p) {
+      return k == 2 ? MaxPlaneColumnsFirst<2, 2>(d, plan, k2, src, dst, rows, window_rows.data(), p)
+                    : MaxPlaneColumnsFirst<3, 3>(d, plan, k3, src, dst, rows, window_rows.data(), p);
+    };
+    return k == 2 ? MaxPoolNCHW<2, 2, kIndices>(d, plan, src, dst, indices, rows, columns_first)
+                  : MaxPoolNCHW<2, 3, kIndices>(d, plan, src, dst, indices, rows, columns_first);
+  }
+#endif
   // The common ResNet/VGG/AlexNet/Inception shapes get fixed trip counts
   // (kernel specialisations assume dilation 1).
-  if (dw == 1 && s == 2 && k == 2) return MaxPoolNCHW<2, 2, kIndices>(d, plan, src, dst, indices, rows);
-  if (dw == 1 && s == 2 && k == 3) return MaxPoolNCHW<2, 3, kIndices>(d, plan, src, dst, indices, rows);
-  if (dw == 1 && s == 1 && k == 3) return MaxPoolNCHW<1, 3, kIndices>(d, plan, src, dst, indices, rows);
-  if (s == 1) return MaxPoolNCHW<1, 0, kIndices>(d, plan, src, dst, indices, rows);
-  if (s == 2) return MaxPoolNCHW<2, 0, kIndices>(d, plan, src, dst, indices, rows);
-  return MaxPoolNCHW<0, 0, kIndices>(d, plan, src, dst, indices, rows);
+  if (dw == 1 && s == 2 && k == 2) return MaxPoolNCHW<2, 2, kIndices>(d, plan, src, dst, indices, rows, exact_only);
+  if (dw == 1 && s == 2 && k == 3) return MaxPoolNCHW<2, 3, kIndices>(d, plan, src, dst, indices, rows, exact_only);
+  if (dw == 1 && s == 1 && k == 3) return MaxPoolNCHW<1, 3, kIndices>(d, plan, src, dst, indices, rows, exact_only);
+  if (s == 1) return MaxPoolNCHW<1, 0, kIndices>(d, plan, src, dst, indices, rows, exact_only);
+  if (s == 2) return MaxPoolNCHW<2, 0, kIndices>(d, plan, src, dst, indices, rows, exact_only);
+  return MaxPoolNCHW<0, 0, kIndices>(d, plan, src, dst, indices, rows, exact_only);
 }
 
 // Returns false if the row buffers could not be allocated.

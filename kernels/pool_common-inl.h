@@ -147,6 +147,10 @@ class InPlaceRows {
     if (begin + lowest_ >= 0 && begin + highest_ < total_) return src + begin;
     return padded_.Row(src + p * in_plane_, h);
   }
+  // Whether Row reads every row of plane p in place.
+  bool PlaneInPlace(int64_t p) const {
+    return p * in_plane_ + lowest_ >= 0 && (p + 1) * in_plane_ - width_ + highest_ < total_;
+  }
 
  private:
   int64_t width_, height_, in_plane_, lowest_, highest_, total_;

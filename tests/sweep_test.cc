@@ -17,8 +17,11 @@ namespace {
 // Data with ties (small integers), NaN, +-inf and -0 sprinkled in. A NaN
 // sends a kernel's window to its exact path, so `nan_odds` (one NaN or
 // infinity kind in that many) also lets whole rows stay on the fast path,
-// and tall windows see maxima other than +inf.
-std::vector<float> RandomData(size_t n, std::mt19937_64& rng, int nan_odds = 40) {
+// and tall windows see maxima other than +inf. Without `negative_zeros`,
+// +0 takes the place of -0: NCHW max without indices folds planes free of
+// NaN and -0 in another order (MaxPlaneColumnsFirst).
+std::vector<float> RandomData(size_t n, std::mt19937_64& rng, int nan_odds = 40,
+                              bool negative_zeros = true) {
   std::uniform_int_distribution<int> small(-4, 4), kind(0, 39), nan(0, nan_odds - 1);
   std::uniform_real_distribution<float> real(-100.0f, 100.0f);
   std::vector<float> v(n);
@@ -33,7 +36,7 @@ std::vector<float> RandomData(size_t n, std::mt19937_64& rng, int nan_odds = 40)
       case 1: x = -std::numeric_limits<float>::quiet_NaN(); break;
       case 2: x = std::numeric_limits<float>::infinity(); break;
       case 3: x = -std::numeric_limits<float>::infinity(); break;
-      case 4: x = -0.0f; break;
+      case 4: x = negative_zeros ? -0.0f : 0.0f; break;
       case 5: x = 0.0f; break;
       default: x = (kind(rng) < 20) ? static_cast<float>(small(rng)) : real(rng);
     }
@@ -90,14 +93,15 @@ class Sweep2D : public TargetTest {};
 // Runs `problem` on the current target on guarded buffers and compares every
 // output bit (and index) with the reference.
 void ExpectLikeReference(const Problem2D& problem, bool with_indices, int i, std::mt19937_64& rng,
-                         int nan_odds = 40) {
+                         int nan_odds = 40, bool negative_zeros = true) {
   const simdpool_problem& c = problem.c_problem();
   SCOPED_TRACE("case " + std::to_string(i) + ": " + problem.ToString() +
-               (with_indices ? " +indices" : "") + " nan_odds " + std::to_string(nan_odds));
+               (with_indices ? " +indices" : "") + " nan_odds " + std::to_string(nan_odds) +
+               (negative_zeros ? "" : " no -0"));
   simdpool_shape shape;
   ASSERT_TRUE(OutputShape(problem, &shape).ok());
   const size_t in_elements = static_cast<size_t>(c.batch * c.channels * c.input[0] * c.input[1]);
-  const std::vector<float> data = RandomData(in_elements, rng, nan_odds);
+  const std::vector<float> data = RandomData(in_elements, rng, nan_odds, negative_zeros);
   const Outputs expected = RunReference(problem, data, with_indices);
 
   const Guard guard = (i % 2 == 0) ? Guard::kAfter : Guard::kBefore;
@@ -133,8 +137,9 @@ TEST_P(Sweep2D, BitIdenticalToReference) {
 
 // Runs ScaledCount(count) problems from make_problem(uniform) on the current
 // target, skipping invalid ones, with data that holds NaN often, rarely or
-// never (so that the kernels' fast and exact paths and their mixture within
-// a row all run) and, for max, indices on every other case.
+// never, with and without -0 (so that the kernels' fast and exact paths and
+// their mixture within a row or a tensor all run) and, for max, indices on
+// every other case.
 template <class MakeProblem>
 void FocusedSweep(uint64_t seed, const MakeProblem& make_problem, int count = 300) {
   std::mt19937_64 rng(seed);
@@ -146,8 +151,9 @@ void FocusedSweep(uint64_t seed, const MakeProblem& make_problem, int count = 30
     const Problem2D p = make_problem(uniform);
     simdpool_shape shape;
     if (!OutputShape(p, &shape).ok()) continue;
-    const int nan_odds[3] = {40, 4000, 1 << 30};
-    ExpectLikeReference(p, p.c_problem().op == SIMDPOOL_OP_MAX && i % 2 == 0, i, rng, nan_odds[i % 3]);
+    const int nan_odds[5] = {40, 4000, 1 << 30, 4000, 1 << 30};
+    ExpectLikeReference(p, p.c_problem().op == SIMDPOOL_OP_MAX && i % 2 == 0, i, rng, nan_odds[i % 5],
+                        /*negative_zeros=*/i % 5 < 3);
     if (::testing::Test::HasFatalFailure()) return;
   }
 }
