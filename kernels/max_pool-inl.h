@@ -6,7 +6,8 @@
 // selection equals the one of a scan-order visit. NHWC vectorises across
 // channels and visits taps in scan order; NCHW vectorises across output
 // columns of one row and folds each window row first, then the rows (see
-// the NCHW section for why that is exact).
+// the NCHW section for why that is exact), or, for values of planes without
+// NaN and -0, where any order is exact, the columns first.
 
 #if defined(SIMDPOOL_KERNELS_MAX_POOL_INL_H_) == defined(HWY_TARGET_TOGGLE)
 #ifdef SIMDPOOL_KERNELS_MAX_POOL_INL_H_
