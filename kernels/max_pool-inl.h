@@ -759,11 +759,7 @@ bool MaxPlaneColumnsFirst(D d, const internal::Plan& plan, const ColumnsFirstGeo
     const int64_t first_new =
         std::min(num_rows, std::max<int64_t>(0, probed_through - h0 + ah.dilation) / ah.dilation);
     probed_through = std::max(probed_through, h_last);
-    if (prefetch && oh + 1 < ah.out) {  // the next output row's input rows
-      for (int64_t i = ah.tap_begin[oh + 1]; i < ah.tap_end[oh + 1]; ++i) {
-        PrefetchFloats(src + p * plan.in_plane + TapInput(ah, oh + 1, i) * aw.in, aw.in);
-      }
-    }
+    if (prefetch) PrefetchNextOutputRow(plan, src, p, oh);
     // Steady states: k3s2 shares one row with the previous output row,
     // k2s2 none.
     if (num_rows == kRows && first_new == kRows - 2) {
@@ -814,11 +810,7 @@ bool MaxPoolNCHW(D d, const internal::Plan& plan, const float* HWY_RESTRICT src,
       for (int64_t r = 0; r < num_rows; ++r) {
         window[r].input = input_rows.Row(src, p, TapInput(ah, oh, ah.tap_begin[oh] + r));
       }
-      if (prefetch && oh + 1 < ah.out) {  // the next output row's input rows
-        for (int64_t i = ah.tap_begin[oh + 1]; i < ah.tap_end[oh + 1]; ++i) {
-          PrefetchFloats(src + p * plan.in_plane + TapInput(ah, oh + 1, i) * aw.in, aw.in);
-        }
-      }
+      if (prefetch) PrefetchNextOutputRow(plan, src, p, oh);
       const int pattern = schedule.Pattern(oh);
       if (pattern == 1) {
         MaxOutputRow<kStride, kKernel, kIndices, 3, 1, 4>(d, plan, window, num_rows, gather_offsets, out, out_index);

@@ -87,6 +87,15 @@ inline void PrefetchFloats(const float* p, int64_t n) {
   if (n > 0) hwy::Prefetch(p + n - 1);
 }
 
+// Prefetches the input rows of output row oh + 1 of plane p (channels-first).
+inline void PrefetchNextOutputRow(const internal::Plan& plan, const float* src, int64_t p, int64_t oh) {
+  const internal::Axis& ah = plan.h;
+  if (oh + 1 >= ah.out) return;
+  for (int64_t i = ah.tap_begin[oh + 1]; i < ah.tap_end[oh + 1]; ++i) {
+    PrefetchFloats(src + p * plan.in_plane + TapInput(ah, oh + 1, i) * plan.w.in, plan.w.in);
+  }
+}
+
 // The last column, relative to a row's start, that a channels-first row
 // kernel with `lanes` lanes loads: the last (overlapping) vector's last tap,
 // plus stride - 1 for the stride-2 loads that read pairs.
