@@ -598,29 +598,55 @@ HWY_INLINE bool OrderFree(D d, hn::Vec<D> sum, hn::Vec<hn::RebindToSigned<D>> mi
          hn::AllFalse(di, hn::Eq(min_bits, hn::Set(di, std::numeric_limits<int32_t>::min())));
 }
 
-// The geometry of output rows of a stride-2 kernel kKernel (2 or 3) wide,
-// dilation 1. The vector of outputs from ow has its last two taps in the
-// even and odd lanes E, O of the column maxima from column Base(ow); for k3
-// the first tap is O one lane up, with the column maximum at Base(ow) - 1
-// (the previous vector's last O) in lane 0.
+// The input rows of one output row's window, the same in every plane:
+// `count` rows from `first`, dilation apart; those from `first_new` on were
+// not in an earlier output row's window, so they go into the probe.
+struct WindowRows {
+  int64_t first, count, first_new;
+};
+
+// The geometry of a stride-2 kernel kKernel (2 or 3) wide, dilation 1 across
+// columns. The vector of outputs from ow has its last two taps in the even
+// and odd lanes E, O of the column maxima from column Base(ow); for k3 the
+// first tap is O one lane up, with the column maximum at Base(ow) - 1 (the
+// previous vector's last O) in lane 0.
 template <int kKernel>
 struct ColumnsFirstGeometry {
   ColumnsFirstGeometry(const internal::Plan& plan, int64_t lanes)
-      : width(plan.w.in), out(plan.w.out), pad(plan.w.pad_begin) {
+      : width(plan.w.in), out(plan.w.out), pad(plan.w.pad_begin), full_end(out / lanes * lanes) {
+    // Vectors from ow in [unmasked_begin, unmasked_end), ow a multiple of
+    // the lanes, read only columns inside the row.
+    int64_t unmasked_begin = 0;
     while (Base(unmasked_begin) < 0) unmasked_begin += lanes;
-    unmasked_end = unmasked_begin;
+    int64_t unmasked_end = unmasked_begin;
     while (Base(unmasked_end) + 2 * lanes <= width) unmasked_end += lanes;
+    head_end = std::min(unmasked_begin, full_end);
+    body_end = std::max(head_end, std::min(unmasked_end, full_end));
+
+    const internal::Axis& ah = plan.h;
+    windows.resize(static_cast<size_t>(ah.out));
+    int64_t probed_through = -1;  // input rows [0, probed_through] are in the probe
+    for (int64_t oh = 0; oh < ah.out; ++oh) {
+      WindowRows& rows = windows[static_cast<size_t>(oh)];
+      rows.count = ah.tap_end[oh] - ah.tap_begin[oh];
+      rows.first = TapInput(ah, oh, ah.tap_begin[oh]);
+      const int64_t probed = std::max<int64_t>(0, probed_through - rows.first + ah.dilation) / ah.dilation;
+      rows.first_new = std::min(rows.count, probed);
+      if (rows.count > 0) probed_through = std::max(probed_through, rows.first + (rows.count - 1) * ah.dilation);
+    }
   }
   int64_t Base(int64_t ow) const { return 2 * ow - pad + kKernel - 2; }
 
   int64_t width, out, pad;
-  // Vectors from ow in [unmasked_begin, unmasked_end), ow a multiple of the
-  // lanes, read only columns inside the row.
-  int64_t unmasked_begin = 0, unmasked_end = 0;
+  // Full vectors from ow < head_end are masked, then unmasked up to
+  // body_end, masked again up to full_end; a last vector from out - lanes
+  // overlaps its predecessor if full_end < out.
+  int64_t full_end, head_end, body_end;
+  std::vector<WindowRows> windows;  // by output row
 };
 
-// The window rows of one output row: `rows[0, num_rows)`, of which those
-// from first_new on are added to the probe.
+// The window rows of one output row, in memory: `rows[0, num_rows)`, of
+// which those from first_new on go into the probe.
 struct ColumnsFirstWindow {
   const float* const* rows;
   int64_t num_rows, first_new;
@@ -661,13 +687,17 @@ HWY_INLINE hn::Vec<D> ColumnMaxAt(D d, const ColumnsFirstWindow& w, int64_t x, i
   return hn::Set(d, best);
 }
 
+// Highway's lane-permutation indices for tag D.
+template <class D>
+using LaneIndices = decltype(hn::IndicesFromVec(D(), hn::Zero(hn::RebindToSigned<D>())));
+
 // The outputs from ow. k3: `carry` is the column maximum at Base(ow) - 1 in
-// lane 0, and on return that of the vector from ow + N. kMasked: unless
-// the vector's columns are all inside the row.
+// lane 0, and on return that of the vector from ow + N (the odd lanes one
+// lane up). kMasked: unless the vector's columns are all inside the row.
 template <int kKernel, int kRows, bool kMasked, class D>
 HWY_INLINE hn::Vec<D> ColumnsFirstVector(D d, const ColumnsFirstGeometry<kKernel>& g,
                                          const ColumnsFirstWindow& w, int64_t ow,
-                                         hn::Vec<hn::RebindToSigned<D>> lane_below, hn::Vec<D>& carry,
+                                         LaneIndices<D> lane_below, hn::Vec<D>& carry,
                                          hn::Vec<D>& sum, hn::Vec<hn::RebindToSigned<D>>& min_bits) {
   const int64_t N = static_cast<int64_t>(hn::Lanes(d));
   const int64_t b = g.Base(ow);
@@ -679,24 +709,20 @@ HWY_INLINE hn::Vec<D> ColumnsFirstVector(D d, const ColumnsFirstGeometry<kKernel
   const auto even = hn::ConcatEven(d, hi, lo), odd = hn::ConcatOdd(d, hi, lo);
   auto result = hn::Max(even, odd);
   if (kKernel == 3) {
-    const auto odd_up = hn::TableLookupLanes(odd, hn::IndicesFromVec(d, lane_below));
+    const auto odd_up = hn::TableLookupLanes(odd, lane_below);
     result = hn::Max(result, hn::IfThenElse(hn::FirstN(d, 1), carry, odd_up));
     carry = odd_up;
   }
   return result;
 }
 
-// One output row (kRows window rows if not 0).
+// One output row (kRows window rows if not 0). lane_below: lane i takes
+// lane i - 1, lane 0 the last.
 template <int kKernel, int kRows, class D>
-HWY_INLINE void ColumnsFirstRow(D d, const ColumnsFirstGeometry<kKernel>& g,
-                                const ColumnsFirstWindow& w, hn::Vec<D>& sum,
+HWY_INLINE void ColumnsFirstRow(D d, const ColumnsFirstGeometry<kKernel>& g, const ColumnsFirstWindow& w,
+                                LaneIndices<D> lane_below, hn::Vec<D>& sum,
                                 hn::Vec<hn::RebindToSigned<D>>& min_bits, float* HWY_RESTRICT out) {
-  const hn::RebindToSigned<D> di;
   const int64_t N = static_cast<int64_t>(hn::Lanes(d));
-  // Lane i takes lane i - 1.
-  const auto iota = hn::Iota(di, 0);
-  const auto lane_below = hn::IfThenElse(hn::Eq(iota, hn::Zero(di)), hn::Set(di, static_cast<int32_t>(N - 1)),
-                                         hn::Sub(iota, hn::Set(di, 1)));
   auto carry = kKernel == 3 ? ColumnMaxAt(d, w, g.Base(0) - 1, g.width, sum, min_bits) : hn::Zero(d);
   if (g.out < N) {  // narrower than a vector: through a buffer
     HWY_ALIGN float buffer[HWY_MAX_BYTES / sizeof(float)];
@@ -706,23 +732,44 @@ HWY_INLINE void ColumnsFirstRow(D d, const ColumnsFirstGeometry<kKernel>& g,
     return;
   }
   int64_t ow = 0;
-  for (; ow + N <= g.out && ow < g.unmasked_begin; ow += N) {
+  for (; ow < g.head_end; ow += N) {
     hn::StoreU(ColumnsFirstVector<kKernel, kRows, true>(d, g, w, ow, lane_below, carry, sum, min_bits), d,
                out + ow);
   }
-  for (; ow + N <= g.out && ow < g.unmasked_end; ow += N) {
+  for (; ow < g.body_end; ow += N) {
     hn::StoreU(ColumnsFirstVector<kKernel, kRows, false>(d, g, w, ow, lane_below, carry, sum, min_bits), d,
                out + ow);
   }
-  for (; ow + N <= g.out; ow += N) {
+  for (; ow < g.full_end; ow += N) {
     hn::StoreU(ColumnsFirstVector<kKernel, kRows, true>(d, g, w, ow, lane_below, carry, sum, min_bits), d,
                out + ow);
   }
-  if (ow < g.out) {  // the last vector overlaps its predecessor
+  if (g.full_end < g.out) {  // the last vector overlaps its predecessor
     ow = g.out - N;
-    if (kKernel == 3) carry = ColumnMaxAt(d, w, g.Base(ow) - 1, g.width, sum, min_bits);
+    // Its carry, column Base(ow) - 1, is odd lane ow - full_end + N - 1 of
+    // the previous vector: lane out - full_end of `carry`.
+    if (kKernel == 3) {
+      const hn::RebindToSigned<D> di;
+      carry = hn::TableLookupLanes(
+          carry, hn::IndicesFromVec(d, hn::Set(di, static_cast<int32_t>(g.out - g.full_end))));
+    }
     hn::StoreU(ColumnsFirstVector<kKernel, kRows, true>(d, g, w, ow, lane_below, carry, sum, min_bits), d,
                out + ow);
+  }
+}
+
+// Points rows[0, count) at the window rows of plane p (kCount: count if
+// not 0).
+template <int kCount>
+HWY_INLINE void FindWindowRows(const internal::Plan& plan, const WindowRows& window, const float* src,
+                               int64_t p, bool in_place, InPlaceRows& input_rows, const float** rows) {
+  const int64_t count = kCount != 0 ? kCount : window.count;
+  const int64_t dh = plan.h.dilation;
+  if (in_place) {
+    const float* first = src + p * plan.in_plane + window.first * plan.w.in;
+    for (int64_t r = 0; r < count; ++r) rows[r] = first + r * dh * plan.w.in;
+  } else {
+    for (int64_t r = 0; r < count; ++r) rows[r] = input_rows.Row(src, p, window.first + r * dh);
   }
 }
 
@@ -733,39 +780,36 @@ template <int kKernel, int kRows, class D>
 bool MaxPlaneColumnsFirst(D d, const internal::Plan& plan, const ColumnsFirstGeometry<kKernel>& g,
                           const float* HWY_RESTRICT src, float* HWY_RESTRICT dst,
                           InPlaceRows& input_rows, const float** rows, int64_t p) {
+  const hn::RebindToSigned<D> di;
+  const int64_t N = static_cast<int64_t>(hn::Lanes(d));
   const internal::Axis& ah = plan.h;
-  const internal::Axis& aw = plan.w;
   const bool prefetch = PrefetchInput(plan);
+  const auto iota = hn::Iota(di, 0);
+  const auto lane_below = hn::IndicesFromVec(
+      d, hn::IfThenElse(hn::Eq(iota, hn::Zero(di)), hn::Set(di, static_cast<int32_t>(N - 1)),
+                        hn::Sub(iota, hn::Set(di, 1))));
   auto sum = hn::Zero(d);
-  auto min_bits = hn::Zero(hn::RebindToSigned<D>());
-  int64_t probed_through = -1;  // input rows [0, probed_through] are in the probe
+  auto min_bits = hn::Zero(di);
   input_rows.NewPlane();
   const bool in_place = input_rows.PlaneInPlace(p);
-  const float* plane = src + p * plan.in_plane;
-  for (int64_t oh = 0; oh < ah.out; ++oh) {
-    float* out = dst + (p * ah.out + oh) * aw.out;
-    const int64_t hb = ah.tap_begin[oh], num_rows = ah.tap_end[oh] - hb;
-    if (num_rows == 0) {  // no input row: -inf
-      std::fill(out, out + aw.out, -kInfinity);
+  float* out = dst + p * ah.out * g.out;
+  for (int64_t oh = 0; oh < ah.out; ++oh, out += g.out) {
+    const WindowRows& window = g.windows[static_cast<size_t>(oh)];
+    if (window.count == 0) {  // no input row: -inf
+      std::fill(out, out + g.out, -kInfinity);
       continue;
     }
-    const int64_t h0 = TapInput(ah, oh, hb), h_last = TapInput(ah, oh, hb + num_rows - 1);
-    if (in_place) {
-      for (int64_t r = 0; r < num_rows; ++r) rows[r] = plane + (h0 + r * ah.dilation) * aw.in;
-    } else {
-      for (int64_t r = 0; r < num_rows; ++r) rows[r] = input_rows.Row(src, p, h0 + r * ah.dilation);
-    }
-    // Rows above probed_through are new.
-    const int64_t first_new =
-        std::min(num_rows, std::max<int64_t>(0, probed_through - h0 + ah.dilation) / ah.dilation);
-    probed_through = std::max(probed_through, h_last);
     if (prefetch) PrefetchNextOutputRow(plan, src, p, oh);
     // Steady states: k3s2 shares one row with the previous output row,
     // k2s2 none.
-    if (num_rows == kRows && first_new == kRows - 2) {
-      ColumnsFirstRow<kKernel, kRows>(d, g, ColumnsFirstWindow{rows, kRows, kRows - 2}, sum, min_bits, out);
+    if (window.count == kRows && window.first_new == kRows - 2) {
+      FindWindowRows<kRows>(plan, window, src, p, in_place, input_rows, rows);
+      ColumnsFirstRow<kKernel, kRows>(d, g, ColumnsFirstWindow{rows, kRows, kRows - 2}, lane_below, sum,
+                                      min_bits, out);
     } else {
-      ColumnsFirstRow<kKernel, 0>(d, g, ColumnsFirstWindow{rows, num_rows, first_new}, sum, min_bits, out);
+      FindWindowRows<0>(plan, window, src, p, in_place, input_rows, rows);
+      ColumnsFirstRow<kKernel, 0>(d, g, ColumnsFirstWindow{rows, window.count, window.first_new},
+                                  lane_below, sum, min_bits, out);
     }
   }
   return OrderFree(d, sum, min_bits);
@@ -786,16 +830,22 @@ bool MaxPoolNCHW(D d, const internal::Plan& plan, const float* HWY_RESTRICT src,
   // the dilated kernel height, and so are those kept for later output rows.
   const int64_t ring = (ah.kernel - 1) * ah.dilation + 1;
   const int64_t pitch = std::max(aw.out, N);
-  auto ring_values = hwy::AllocateAligned<float>(static_cast<size_t>(ring * pitch));
-  auto ring_index = hwy::AllocateAligned<int32_t>(static_cast<size_t>(kIndices ? ring * pitch : 1));
-  if (!ring_values || !ring_index) return false;
-  NchwSchedule schedule(plan, ring_values.get(), kIndices ? ring_index.get() : nullptr, pitch, ring);
+  // Made at the first plane computed here (fast_plane may take them all).
+  hwy::AlignedFreeUniquePtr<float[]> ring_values;
+  hwy::AlignedFreeUniquePtr<int32_t[]> ring_index;
+  std::unique_ptr<NchwSchedule> schedule;
   const int64_t planes = plan.batch * plan.channels;
   const bool prefetch = PrefetchInput(plan);
   for (int64_t p = 0; p < planes; ++p) {
     if (fast_plane(p)) continue;
+    if (!schedule) {
+      ring_values = hwy::AllocateAligned<float>(static_cast<size_t>(ring * pitch));
+      ring_index = hwy::AllocateAligned<int32_t>(static_cast<size_t>(kIndices ? ring * pitch : 1));
+      if (!ring_values || !ring_index) return false;
+      schedule.reset(new NchwSchedule(plan, ring_values.get(), kIndices ? ring_index.get() : nullptr, pitch, ring));
+    }
     input_rows.NewPlane();
-    schedule.NewPlane();
+    schedule->NewPlane();
     for (int64_t oh = 0; oh < ah.out; ++oh) {
       const int64_t o = (p * ah.out + oh) * aw.out;
       float* out = dst + o;
@@ -806,12 +856,12 @@ bool MaxPoolNCHW(D d, const internal::Plan& plan, const float* HWY_RESTRICT src,
         if (kIndices) std::fill(out_index, out_index + aw.out, int64_t{-1});
         continue;
       }
-      WindowRow* window = schedule.Window(oh);
+      WindowRow* window = schedule->Window(oh);
       for (int64_t r = 0; r < num_rows; ++r) {
         window[r].input = input_rows.Row(src, p, TapInput(ah, oh, ah.tap_begin[oh] + r));
       }
       if (prefetch) PrefetchNextOutputRow(plan, src, p, oh);
-      const int pattern = schedule.Pattern(oh);
+      const int pattern = schedule->Pattern(oh);
       if (pattern == 1) {
         MaxOutputRow<kStride, kKernel, kIndices, 3, 1, 4>(d, plan, window, num_rows, gather_offsets, out, out_index);
       } else if (pattern == 2) {
@@ -824,6 +874,21 @@ bool MaxPoolNCHW(D d, const internal::Plan& plan, const float* HWY_RESTRICT src,
   return true;
 }
 
+#if HWY_TARGET != HWY_SCALAR
+// Max values of a stride-2 kernel kKernel wide: columns first, each plane
+// that may hold NaN or -0 by the exact kernel.
+template <int kKernel, class D>
+bool MaxPoolNCHWColumnsFirst(D d, const internal::Plan& plan, const float* src, float* dst,
+                             InPlaceRows& input_rows) {
+  const ColumnsFirstGeometry<kKernel> geometry(plan, static_cast<int64_t>(hn::Lanes(d)));
+  std::vector<const float*> window_rows(static_cast<size_t>(plan.h.kernel));
+  return MaxPoolNCHW<2, kKernel, false>(d, plan, src, dst, nullptr, input_rows, [&](int64_t p) {
+    return MaxPlaneColumnsFirst<kKernel, kKernel>(d, plan, geometry, src, dst, input_rows,
+                                                  window_rows.data(), p);
+  });
+}
+#endif
+
 // The NCHW kernel with vectors of tag D. Returns false if the row buffers
 // could not be allocated.
 template <bool kIndices, class D>
@@ -835,18 +900,8 @@ bool MaxPoolNCHWWith(D d, const internal::Plan& plan, const float* src, float* d
   const auto exact_only = [](int64_t) { return false; };
 #if HWY_TARGET != HWY_SCALAR
   // Values of stride-2 k2/k3 rows (ResNet, VGG, AlexNet): columns first.
-  if (!kIndices && dw == 1 && s == 2 && (k == 2 || k == 3)) {
-    std::vector<const float*> window_rows(static_cast<size_t>(plan.h.kernel));
-    const int64_t lanes = static_cast<int64_t>(hn::Lanes(d));
-    const ColumnsFirstGeometry<2> k2(plan, lanes);
-    const ColumnsFirstGeometry<3> k3(plan, lanes);
-    const auto columns_first = [&](int64_t p) {
-      return k == 2 ? MaxPlaneColumnsFirst<2, 2>(d, plan, k2, src, dst, rows, window_rows.data(), p)
-                    : MaxPlaneColumnsFirst<3, 3>(d, plan, k3, src, dst, rows, window_rows.data(), p);
-    };
-    return k == 2 ? MaxPoolNCHW<2, 2, kIndices>(d, plan, src, dst, indices, rows, columns_first)
-                  : MaxPoolNCHW<2, 3, kIndices>(d, plan, src, dst, indices, rows, columns_first);
-  }
+  if (!kIndices && dw == 1 && s == 2 && k == 2) return MaxPoolNCHWColumnsFirst<2>(d, plan, src, dst, rows);
+  if (!kIndices && dw == 1 && s == 2 && k == 3) return MaxPoolNCHWColumnsFirst<3>(d, plan, src, dst, rows);
 #endif
   // The common ResNet/VGG/AlexNet/Inception shapes get fixed trip counts
   // (kernel specialisations assume dilation 1).
