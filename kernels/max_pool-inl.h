@@ -577,6 +577,19 @@ class NchwSchedule {
 // checked for NaN and -0 the first time it is loaded; a plane with either
 // is computed again by the exact kernel.
 
+// Stride 2, kernel 2 wide, no column padding and full windows (VGG): output
+// (oh, ow) is the maximum of column maxima 2ow and 2ow + 1 of output row
+// oh. With the plane's column maxima in one buffer, rows 2 * out_w apart,
+// output f = oh * out_w + ow takes buffer elements 2f and 2f + 1: one pass
+// over the plane pairs them with full vectors. For rows narrower than a
+// vector (VGG's 28 x 28: 0.87x the time of 8-lane rows on AVX3); on wider
+// ones the buffer's round trip costs more than it saves.
+inline bool ColumnPairsApply(const internal::Plan& plan, int64_t lanes) {
+  const internal::Axis& aw = plan.w;
+  return aw.kernel == 2 && aw.stride == 2 && aw.dilation == 1 && aw.pad_begin == 0 && aw.full_begin == 0 &&
+         aw.full_end == aw.out && aw.out < lanes && 2 * aw.out >= lanes && plan.h.out * aw.out >= lanes;
+}
+
 #if HWY_TARGET != HWY_SCALAR
 // A probe for NaN and -0 among the values added: a running sum turns NaN
 // with a NaN (or with both infinities: a false alarm), and -0 is the least
@@ -605,6 +618,24 @@ struct WindowRows {
   int64_t first, count, first_new;
 };
 
+// WindowRows by output row.
+inline std::vector<WindowRows> MakeWindowRows(const internal::Axis& ah) {
+  std::vector<WindowRows> windows(static_cast<size_t>(ah.out));
+  std::vector<char> probed(static_cast<size_t>(ah.in));  // by an earlier output row
+  for (int64_t oh = 0; oh < ah.out; ++oh) {
+    WindowRows& rows = windows[static_cast<size_t>(oh)];
+    rows.count = ah.tap_end[oh] - ah.tap_begin[oh];
+    rows.first = TapInput(ah, oh, ah.tap_begin[oh]);
+    // Rows after the first unprobed one are probed (again, if they were).
+    rows.first_new = 0;
+    while (rows.first_new < rows.count && probed[static_cast<size_t>(rows.first + rows.first_new * ah.dilation)]) {
+      ++rows.first_new;
+    }
+    for (int64_t r = 0; r < rows.count; ++r) probed[static_cast<size_t>(rows.first + r * ah.dilation)] = 1;
+  }
+  return windows;
+}
+
 // The geometry of a stride-2 kernel kKernel (2 or 3) wide, dilation 1 across
 // columns. The vector of outputs from ow has its last two taps in the even
 // and odd lanes E, O of the column maxima from column Base(ow); for k3 the
@@ -613,7 +644,11 @@ struct WindowRows {
 template <int kKernel>
 struct ColumnsFirstGeometry {
   ColumnsFirstGeometry(const internal::Plan& plan, int64_t lanes)
-      : width(plan.w.in), out(plan.w.out), pad(plan.w.pad_begin), full_end(out / lanes * lanes) {
+      : width(plan.w.in),
+        out(plan.w.out),
+        pad(plan.w.pad_begin),
+        full_end(out / lanes * lanes),
+        windows(MakeWindowRows(plan.h)) {
     // Vectors from ow in [unmasked_begin, unmasked_end), ow a multiple of
     // the lanes, read only columns inside the row.
     int64_t unmasked_begin = 0;
@@ -622,18 +657,6 @@ struct ColumnsFirstGeometry {
     while (Base(unmasked_end) + 2 * lanes <= width) unmasked_end += lanes;
     head_end = std::min(unmasked_begin, full_end);
     body_end = std::max(head_end, std::min(unmasked_end, full_end));
-
-    const internal::Axis& ah = plan.h;
-    windows.resize(static_cast<size_t>(ah.out));
-    int64_t probed_through = -1;  // input rows [0, probed_through] are in the probe
-    for (int64_t oh = 0; oh < ah.out; ++oh) {
-      WindowRows& rows = windows[static_cast<size_t>(oh)];
-      rows.count = ah.tap_end[oh] - ah.tap_begin[oh];
-      rows.first = TapInput(ah, oh, ah.tap_begin[oh]);
-      const int64_t probed = std::max<int64_t>(0, probed_through - rows.first + ah.dilation) / ah.dilation;
-      rows.first_new = std::min(rows.count, probed);
-      if (rows.count > 0) probed_through = std::max(probed_through, rows.first + (rows.count - 1) * ah.dilation);
-    }
   }
   int64_t Base(int64_t ow) const { return 2 * ow - pad + kKernel - 2; }
 
@@ -641,7 +664,7 @@ struct ColumnsFirstGeometry {
   // Full vectors from ow < head_end are masked, then unmasked up to
   // body_end, masked again up to full_end; a last vector from out - lanes
   // overlaps its predecessor if full_end < out.
-  int64_t full_end, head_end, body_end;
+  int64_t full_end, head_end = 0, body_end = 0;
   std::vector<WindowRows> windows;  // by output row
 };
 
@@ -654,9 +677,12 @@ struct ColumnsFirstWindow {
 
 // The column maxima at [x, x + N) (kRows rows if not 0). kMasked: lanes
 // outside the row are -inf (their loads read a neighbouring row or padding).
+// new_sum and new_min_bits receive the probe of the rows from first_new on
+// alone (zero if none): merged into the running probe once per output
+// vector, whose add latency otherwise bounds narrow rows (3 cycles per add).
 template <int kRows, bool kMasked, class D>
 HWY_INLINE hn::Vec<D> ColumnMax(D d, const ColumnsFirstWindow& w, int64_t x, int64_t width,
-                                hn::Vec<D>& sum, hn::Vec<hn::RebindToSigned<D>>& min_bits) {
+                                hn::Vec<D>& new_sum, hn::Vec<hn::RebindToSigned<D>>& new_min_bits) {
   const hn::RebindToSigned<D> di;
   auto inside = hn::FirstN(d, 0);
   if (kMasked) {
@@ -665,13 +691,29 @@ HWY_INLINE hn::Vec<D> ColumnMax(D d, const ColumnsFirstWindow& w, int64_t x, int
                                        hn::Lt(columns, hn::Set(di, static_cast<int32_t>(width)))));
   }
   auto best = hn::Zero(d);
+  new_sum = hn::Zero(d);
+  new_min_bits = hn::Zero(di);
   for (int64_t r = 0; r < (kRows != 0 ? kRows : w.num_rows); ++r) {
     auto v = hn::LoadU(d, w.rows[r] + x);
     if (kMasked) v = hn::IfThenElse(inside, v, hn::Set(d, -kInfinity));
-    if (r >= w.first_new) AddToProbe(d, v, sum, min_bits);
+    if (r == w.first_new) {
+      new_sum = v;
+      new_min_bits = hn::BitCast(di, v);
+    } else if (r > w.first_new) {
+      AddToProbe(d, v, new_sum, new_min_bits);
+    }
     best = r == 0 ? v : hn::Max(v, best);
   }
   return best;
+}
+
+// Adds the partial probe (part_sum, part_min_bits) to the running one.
+template <class D>
+HWY_INLINE void MergeProbe(D d, hn::Vec<D> part_sum, hn::Vec<hn::RebindToSigned<D>> part_min_bits,
+                           hn::Vec<D>& sum, hn::Vec<hn::RebindToSigned<D>>& min_bits) {
+  sum = hn::Add(sum, part_sum);
+  min_bits = hn::Min(min_bits, part_min_bits);
+  (void)d;
 }
 
 // A vector whose lane 0 is the column maximum at x (-inf outside the row).
@@ -702,10 +744,13 @@ HWY_INLINE hn::Vec<D> ColumnsFirstVector(D d, const ColumnsFirstGeometry<kKernel
   const int64_t N = static_cast<int64_t>(hn::Lanes(d));
   const int64_t b = g.Base(ow);
   const bool masked = kMasked && (b < 0 || b + 2 * N > g.width);
-  const auto lo = masked ? ColumnMax<kRows, true>(d, w, b, g.width, sum, min_bits)
-                         : ColumnMax<kRows, false>(d, w, b, g.width, sum, min_bits);
-  const auto hi = masked ? ColumnMax<kRows, true>(d, w, b + N, g.width, sum, min_bits)
-                         : ColumnMax<kRows, false>(d, w, b + N, g.width, sum, min_bits);
+  auto lo_sum = hn::Zero(d), hi_sum = lo_sum;
+  auto lo_min_bits = hn::Zero(hn::RebindToSigned<D>()), hi_min_bits = lo_min_bits;
+  const auto lo = masked ? ColumnMax<kRows, true>(d, w, b, g.width, lo_sum, lo_min_bits)
+                         : ColumnMax<kRows, false>(d, w, b, g.width, lo_sum, lo_min_bits);
+  const auto hi = masked ? ColumnMax<kRows, true>(d, w, b + N, g.width, hi_sum, hi_min_bits)
+                         : ColumnMax<kRows, false>(d, w, b + N, g.width, hi_sum, hi_min_bits);
+  MergeProbe(d, hn::Add(lo_sum, hi_sum), hn::Min(lo_min_bits, hi_min_bits), sum, min_bits);
   const auto even = hn::ConcatEven(d, hi, lo), odd = hn::ConcatOdd(d, hi, lo);
   auto result = hn::Max(even, odd);
   if (kKernel == 3) {
@@ -759,17 +804,17 @@ HWY_INLINE void ColumnsFirstRow(D d, const ColumnsFirstGeometry<kKernel>& g, con
 }
 
 // Points rows[0, count) at the window rows of plane p (kCount: count if
-// not 0).
+// not 0), from `copies` unless that is null (every row read in place).
 template <int kCount>
 HWY_INLINE void FindWindowRows(const internal::Plan& plan, const WindowRows& window, const float* src,
-                               int64_t p, bool in_place, InPlaceRows& input_rows, const float** rows) {
+                               int64_t p, InPlaceRows* copies, const float** rows) {
   const int64_t count = kCount != 0 ? kCount : window.count;
   const int64_t dh = plan.h.dilation;
-  if (in_place) {
+  if (copies == nullptr) {
     const float* first = src + p * plan.in_plane + window.first * plan.w.in;
     for (int64_t r = 0; r < count; ++r) rows[r] = first + r * dh * plan.w.in;
   } else {
-    for (int64_t r = 0; r < count; ++r) rows[r] = input_rows.Row(src, p, window.first + r * dh);
+    for (int64_t r = 0; r < count; ++r) rows[r] = copies->Row(src, p, window.first + r * dh);
   }
 }
 
@@ -791,7 +836,7 @@ bool MaxPlaneColumnsFirst(D d, const internal::Plan& plan, const ColumnsFirstGeo
   auto sum = hn::Zero(d);
   auto min_bits = hn::Zero(di);
   input_rows.NewPlane();
-  const bool in_place = input_rows.PlaneInPlace(p);
+  InPlaceRows* copies = input_rows.PlaneInPlace(p) ? nullptr : &input_rows;
   float* out = dst + p * ah.out * g.out;
   for (int64_t oh = 0; oh < ah.out; ++oh, out += g.out) {
     const WindowRows& window = g.windows[static_cast<size_t>(oh)];
@@ -803,14 +848,67 @@ bool MaxPlaneColumnsFirst(D d, const internal::Plan& plan, const ColumnsFirstGeo
     // Steady states: k3s2 shares one row with the previous output row,
     // k2s2 none.
     if (window.count == kRows && window.first_new == kRows - 2) {
-      FindWindowRows<kRows>(plan, window, src, p, in_place, input_rows, rows);
+      FindWindowRows<kRows>(plan, window, src, p, copies, rows);
       ColumnsFirstRow<kKernel, kRows>(d, g, ColumnsFirstWindow{rows, kRows, kRows - 2}, lane_below, sum,
                                       min_bits, out);
     } else {
-      FindWindowRows<0>(plan, window, src, p, in_place, input_rows, rows);
+      FindWindowRows<0>(plan, window, src, p, copies, rows);
       ColumnsFirstRow<kKernel, 0>(d, g, ColumnsFirstWindow{rows, window.count, window.first_new},
                                   lane_below, sum, min_bits, out);
     }
+  }
+  return OrderFree(d, sum, min_bits);
+}
+
+// Plane p by column pairs (kRows: the kernel height). `column_max` holds
+// 2 * out_h * out_w floats and `rows` the kernel height. Returns false, its
+// outputs to be recomputed, if its input may hold NaN or -0.
+template <int kRows, class D>
+bool MaxPlaneColumnPairs(D d, const internal::Plan& plan, const std::vector<WindowRows>& windows,
+                         const float* HWY_RESTRICT src, float* HWY_RESTRICT dst,
+                         float* HWY_RESTRICT column_max, const float** rows, int64_t p) {
+  const int64_t N = static_cast<int64_t>(hn::Lanes(d));
+  const internal::Axis& ah = plan.h;
+  const int64_t width = 2 * plan.w.out;  // the columns the windows use
+  const bool prefetch = PrefetchInput(plan);
+  auto sum = hn::Zero(d);
+  auto min_bits = hn::Zero(hn::RebindToSigned<D>());
+  auto part_sum = sum;
+  auto part_min_bits = min_bits;
+  for (int64_t oh = 0; oh < ah.out; ++oh) {
+    const WindowRows& window = windows[static_cast<size_t>(oh)];
+    float* row_max = column_max + oh * width;
+    if (window.count == 0) {  // no input row: -inf
+      std::fill(row_max, row_max + width, -kInfinity);
+      continue;
+    }
+    if (prefetch) PrefetchNextOutputRow(plan, src, p, oh);
+    if (window.count == kRows && window.first_new == 0) {  // k2s2: rows used once
+      FindWindowRows<kRows>(plan, window, src, p, nullptr, rows);  // loads stay in the row
+      for (int64_t x = 0; x < width; x += N) {
+        x = std::min(x, width - N);  // the last vector overlaps its predecessor
+        const auto v = ColumnMax<kRows, false>(d, ColumnsFirstWindow{rows, kRows, 0}, x, width, part_sum,
+                                               part_min_bits);
+        MergeProbe(d, part_sum, part_min_bits, sum, min_bits);
+        hn::StoreU(v, d, row_max + x);
+      }
+    } else {
+      FindWindowRows<0>(plan, window, src, p, nullptr, rows);
+      const ColumnsFirstWindow w{rows, window.count, window.first_new};
+      for (int64_t x = 0; x < width; x += N) {
+        x = std::min(x, width - N);
+        const auto v = ColumnMax<0, false>(d, w, x, width, part_sum, part_min_bits);
+        MergeProbe(d, part_sum, part_min_bits, sum, min_bits);
+        hn::StoreU(v, d, row_max + x);
+      }
+    }
+  }
+  const int64_t outputs = ah.out * plan.w.out;
+  float* out = dst + p * outputs;
+  for (int64_t f = 0; f < outputs; f += N) {
+    f = std::min(f, outputs - N);
+    const auto lo = hn::LoadU(d, column_max + 2 * f), hi = hn::LoadU(d, column_max + 2 * f + N);
+    hn::StoreU(hn::Max(hn::ConcatEven(d, hi, lo), hn::ConcatOdd(d, hi, lo)), d, out + f);
   }
   return OrderFree(d, sum, min_bits);
 }
@@ -880,8 +978,17 @@ bool MaxPoolNCHW(D d, const internal::Plan& plan, const float* HWY_RESTRICT src,
 template <int kKernel, class D>
 bool MaxPoolNCHWColumnsFirst(D d, const internal::Plan& plan, const float* src, float* dst,
                              InPlaceRows& input_rows) {
-  const ColumnsFirstGeometry<kKernel> geometry(plan, static_cast<int64_t>(hn::Lanes(d)));
+  const int64_t lanes = static_cast<int64_t>(hn::Lanes(d));
   std::vector<const float*> window_rows(static_cast<size_t>(plan.h.kernel));
+  if (kKernel == 2 && ColumnPairsApply(plan, lanes)) {
+    const std::vector<WindowRows> windows = MakeWindowRows(plan.h);
+    auto column_max = hwy::AllocateAligned<float>(static_cast<size_t>(2 * plan.h.out * plan.w.out));
+    if (!column_max) return false;
+    return MaxPoolNCHW<2, kKernel, false>(d, plan, src, dst, nullptr, input_rows, [&](int64_t p) {
+      return MaxPlaneColumnPairs<2>(d, plan, windows, src, dst, column_max.get(), window_rows.data(), p);
+    });
+  }
+  const ColumnsFirstGeometry<kKernel> geometry(plan, lanes);
   return MaxPoolNCHW<2, kKernel, false>(d, plan, src, dst, nullptr, input_rows, [&](int64_t p) {
     return MaxPlaneColumnsFirst<kKernel, kKernel>(d, plan, geometry, src, dst, input_rows,
                                                   window_rows.data(), p);
@@ -924,7 +1031,10 @@ inline bool MaxPool2D(const internal::Plan& plan, const float* HWY_RESTRICT src,
     }
     return true;
   }
-  return WithRowTag(plan.w.out, [&](auto d) {
+  // Column pairs use full vectors (WithRowTag picks 8 lanes for rows narrower).
+  const int64_t full_lanes = static_cast<int64_t>(hn::Lanes(hn::ScalableTag<float>()));
+  const bool column_pairs = indices == nullptr && ColumnPairsApply(plan, full_lanes);
+  return WithRowTag(column_pairs ? full_lanes : plan.w.out, [&](auto d) {
     return indices ? MaxPoolNCHWWith<true>(d, plan, src, dst, indices)
                    : MaxPoolNCHWWith<false>(d, plan, src, dst, indices);
   });

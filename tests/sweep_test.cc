@@ -139,9 +139,10 @@ TEST_P(Sweep2D, BitIdenticalToReference) {
 // target, skipping invalid ones, with data that holds NaN often, rarely or
 // never, with and without -0 (so that the kernels' fast and exact paths and
 // their mixture within a row or a tensor all run) and, for max, indices on
-// every other case.
+// every other case if some_with_indices.
 template <class MakeProblem>
-void FocusedSweep(uint64_t seed, const MakeProblem& make_problem, int count = 300) {
+void FocusedSweep(uint64_t seed, const MakeProblem& make_problem, int count = 300,
+                  bool some_with_indices = true) {
   std::mt19937_64 rng(seed);
   auto uniform = [&rng](int64_t lo, int64_t hi) {
     return std::uniform_int_distribution<int64_t>(lo, hi)(rng);
@@ -152,7 +153,8 @@ void FocusedSweep(uint64_t seed, const MakeProblem& make_problem, int count = 30
     simdpool_shape shape;
     if (!OutputShape(p, &shape).ok()) continue;
     const int nan_odds[5] = {40, 4000, 1 << 30, 4000, 1 << 30};
-    ExpectLikeReference(p, p.c_problem().op == SIMDPOOL_OP_MAX && i % 2 == 0, i, rng, nan_odds[i % 5],
+    const bool indices = some_with_indices && p.c_problem().op == SIMDPOOL_OP_MAX && i % 2 == 0;
+    ExpectLikeReference(p, indices, i, rng, nan_odds[i % 5],
                         /*negative_zeros=*/i % 5 < 3);
     if (::testing::Test::HasFatalFailure()) return;
   }
@@ -170,6 +172,22 @@ TEST_P(Sweep2D, NchwMaxCommonShapes) {
     p.Pad(uniform(0, 1), uniform(0, 1)).CeilMode(uniform(0, 1) == 1);
     return p;
   });
+}
+
+// NCHW max values of stride-2 kernels 2 or 3 wide (ResNet, VGG, AlexNet),
+// which fold columns first where a plane holds no NaN and no -0 and
+// recompute the other planes: rows below, around and above a vector wide,
+// including those between half a vector and a vector that k2 without
+// column padding takes as column pairs, under any kernel height, stride,
+// padding and dilation across rows.
+TEST_P(Sweep2D, NchwMaxColumnsFirst) {
+  FocusedSweep(8686, [](const auto& uniform) {
+    const int64_t kw = uniform(2, 3);
+    Problem2D p(Op::kMax, Layout::kNCHW, uniform(1, 2), uniform(1, 4), uniform(1, 12), uniform(1, 64));
+    p.Kernel(uniform(1, 3), kw).Stride(uniform(1, 3), 2).Dilation(uniform(1, 2), 1);
+    p.Pad(uniform(0, 1), uniform(0, 2) == 0 ? 1 : 0).CeilMode(uniform(0, 3) == 0);
+    return p;
+  }, 300, /*some_with_indices=*/false);
 }
 
 // NCHW max pooling with kernels over a thousand rows tall on inputs tall
