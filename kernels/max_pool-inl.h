@@ -678,8 +678,8 @@ struct ColumnsFirstWindow {
 // The column maxima at [x, x + N) (kRows rows if not 0). kMasked: lanes
 // outside the row are -inf (their loads read a neighbouring row or padding).
 // new_sum and new_min_bits receive the probe of the rows from first_new on
-// alone (zero if none): merged into the running probe once per output
-// vector, whose add latency otherwise bounds narrow rows (3 cycles per add).
+// alone (zero if none), merged into the running probe once per output
+// vector: narrow rows then wait less on the running sum's add latency.
 template <int kRows, bool kMasked, class D>
 HWY_INLINE hn::Vec<D> ColumnMax(D d, const ColumnsFirstWindow& w, int64_t x, int64_t width,
                                 hn::Vec<D>& new_sum, hn::Vec<hn::RebindToSigned<D>>& new_min_bits) {
