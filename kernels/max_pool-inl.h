@@ -594,13 +594,20 @@ inline bool ColumnPairsApply(const internal::Plan& plan, int64_t lanes) {
 // A probe for NaN and -0 among the values added: a running sum turns NaN
 // with a NaN (or with both infinities: a false alarm), and -0 is the least
 // int32 of the float bits. (Plain vectors, not a class: SVE vectors cannot
-// be members.)
+// be members.) MergeProbe adds a partial probe, of other values, to a
+// running one; AddToProbe adds one vector of values.
+template <class D>
+HWY_INLINE void MergeProbe(D d, hn::Vec<D> part_sum, hn::Vec<hn::RebindToSigned<D>> part_min_bits,
+                           hn::Vec<D>& sum, hn::Vec<hn::RebindToSigned<D>>& min_bits) {
+  sum = hn::Add(sum, part_sum);
+  min_bits = hn::Min(min_bits, part_min_bits);
+  (void)d;
+}
+
 template <class D>
 HWY_INLINE void AddToProbe(D d, hn::Vec<D> v, hn::Vec<D>& sum,
                            hn::Vec<hn::RebindToSigned<D>>& min_bits) {
-  sum = hn::Add(sum, v);
-  min_bits = hn::Min(min_bits, hn::BitCast(hn::RebindToSigned<D>(), v));
-  (void)d;
+  MergeProbe(d, v, hn::BitCast(hn::RebindToSigned<D>(), v), sum, min_bits);
 }
 
 // True if no value added to the probe was NaN or -0.
@@ -696,7 +703,7 @@ HWY_INLINE hn::Vec<D> ColumnMax(D d, const ColumnsFirstWindow& w, int64_t x, int
   for (int64_t r = 0; r < (kRows != 0 ? kRows : w.num_rows); ++r) {
     auto v = hn::LoadU(d, w.rows[r] + x);
     if (kMasked) v = hn::IfThenElse(inside, v, hn::Set(d, -kInfinity));
-    if (r == w.first_new) {
+    if (r == w.first_new) {  // starts the partial probe: one add fewer than from zero
       new_sum = v;
       new_min_bits = hn::BitCast(di, v);
     } else if (r > w.first_new) {
@@ -705,15 +712,6 @@ HWY_INLINE hn::Vec<D> ColumnMax(D d, const ColumnsFirstWindow& w, int64_t x, int
     best = r == 0 ? v : hn::Max(v, best);
   }
   return best;
-}
-
-// Adds the partial probe (part_sum, part_min_bits) to the running one.
-template <class D>
-HWY_INLINE void MergeProbe(D d, hn::Vec<D> part_sum, hn::Vec<hn::RebindToSigned<D>> part_min_bits,
-                           hn::Vec<D>& sum, hn::Vec<hn::RebindToSigned<D>>& min_bits) {
-  sum = hn::Add(sum, part_sum);
-  min_bits = hn::Min(min_bits, part_min_bits);
-  (void)d;
 }
 
 // A vector whose lane 0 is the column maximum at x (-inf outside the row).
@@ -860,6 +858,21 @@ bool MaxPlaneColumnsFirst(D d, const internal::Plan& plan, const ColumnsFirstGeo
   return OrderFree(d, sum, min_bits);
 }
 
+// Stores the column maxima of window w at columns [0, width) (width at
+// least a vector; kRows rows if not 0) to row_max, and probes its new rows.
+template <int kRows, class D>
+HWY_INLINE void StoreColumnMaxima(D d, const ColumnsFirstWindow& w, int64_t width, hn::Vec<D>& sum,
+                                  hn::Vec<hn::RebindToSigned<D>>& min_bits, float* HWY_RESTRICT row_max) {
+  const int64_t N = static_cast<int64_t>(hn::Lanes(d));
+  auto part_sum = sum;
+  auto part_min_bits = min_bits;
+  for (int64_t x = 0; x < width; x += N) {
+    x = std::min(x, width - N);  // the last vector overlaps its predecessor
+    hn::StoreU(ColumnMax<kRows, false>(d, w, x, width, part_sum, part_min_bits), d, row_max + x);
+    MergeProbe(d, part_sum, part_min_bits, sum, min_bits);
+  }
+}
+
 // Plane p by column pairs (kRows: the kernel height). `column_max` holds
 // 2 * out_h * out_w floats and `rows` the kernel height. Returns false, its
 // outputs to be recomputed, if its input may hold NaN or -0.
@@ -873,8 +886,6 @@ bool MaxPlaneColumnPairs(D d, const internal::Plan& plan, const std::vector<Wind
   const bool prefetch = PrefetchInput(plan);
   auto sum = hn::Zero(d);
   auto min_bits = hn::Zero(hn::RebindToSigned<D>());
-  auto part_sum = sum;
-  auto part_min_bits = min_bits;
   for (int64_t oh = 0; oh < ah.out; ++oh) {
     const WindowRows& window = windows[static_cast<size_t>(oh)];
     float* row_max = column_max + oh * width;
@@ -883,24 +894,14 @@ bool MaxPlaneColumnPairs(D d, const internal::Plan& plan, const std::vector<Wind
       continue;
     }
     if (prefetch) PrefetchNextOutputRow(plan, src, p, oh);
+    // Every load stays inside its row: rows are read in place.
     if (window.count == kRows && window.first_new == 0) {  // k2s2: rows used once
-      FindWindowRows<kRows>(plan, window, src, p, nullptr, rows);  // loads stay in the row
-      for (int64_t x = 0; x < width; x += N) {
-        x = std::min(x, width - N);  // the last vector overlaps its predecessor
-        const auto v = ColumnMax<kRows, false>(d, ColumnsFirstWindow{rows, kRows, 0}, x, width, part_sum,
-                                               part_min_bits);
-        MergeProbe(d, part_sum, part_min_bits, sum, min_bits);
-        hn::StoreU(v, d, row_max + x);
-      }
+      FindWindowRows<kRows>(plan, window, src, p, nullptr, rows);
+      StoreColumnMaxima<kRows>(d, ColumnsFirstWindow{rows, kRows, 0}, width, sum, min_bits, row_max);
     } else {
       FindWindowRows<0>(plan, window, src, p, nullptr, rows);
-      const ColumnsFirstWindow w{rows, window.count, window.first_new};
-      for (int64_t x = 0; x < width; x += N) {
-        x = std::min(x, width - N);
-        const auto v = ColumnMax<0, false>(d, w, x, width, part_sum, part_min_bits);
-        MergeProbe(d, part_sum, part_min_bits, sum, min_bits);
-        hn::StoreU(v, d, row_max + x);
-      }
+      StoreColumnMaxima<0>(d, ColumnsFirstWindow{rows, window.count, window.first_new}, width, sum, min_bits,
+                           row_max);
     }
   }
   const int64_t outputs = ah.out * plan.w.out;
