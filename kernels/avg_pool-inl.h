@@ -438,11 +438,171 @@ bool AvgPoolNCHWRows(D d, const internal::Plan& plan, const float* HWY_RESTRICT 
   return true;
 }
 
+// Stride 1 on both axes and output rows as wide as the input rows (padding
+// kw - 1 along W, as Inception's k3s1p1): output (oh, ow) sits at flat
+// position q = oh * W + ow of its plane and reads its tap (i, j) at input
+// flat position q - offset + i * W + j. Vectors of consecutive q run across
+// row ends, straight from the tensor to the tensor (a padded copy of every
+// plane cost as much as the sums). A tap whose column lies outside the row
+// reads a neighbouring row's element instead, which a column mask turns
+// into the +0 of padding. Only the vectors whose taps reach above or below
+// the plane read a short zero-padded copy of its first or last rows.
+struct SameWidthPlane {
+  int64_t width, in_size, outputs;  // W, H * W and out_h * W
+  int64_t offset, span;             // tap (i, j) as above; span: the last tap's i * W + j
+  // Vectors from q in [interior_begin, interior_last] (steps of lanes) read
+  // inside the plane. The top vectors cover outputs [0, top_end), the bottom
+  // ones [bottom_begin, outputs), the first of them from bottom_first (the
+  // same, or less where fewer than a vector of outputs remain).
+  int64_t interior_begin, interior_last, top_end, bottom_begin, bottom_first;
+  std::vector<int32_t> columns;  // ow of every output q
+  // Per tap column j: the tap is inside the row iff lower[j] <= ow < upper[j].
+  std::vector<int32_t> lower, upper;
+  hwy::AlignedFreeUniquePtr<float[]> copy;  // rows for the top and bottom vectors
+};
+
+// Sets the geometry except the tables; false if no vector lies inside the
+// plane (the top and bottom vectors then might not fit the outputs).
+inline bool SameWidthGeometry(const internal::Plan& plan, int64_t lanes, SameWidthPlane* g) {
+  const internal::Axis& ah = plan.h;
+  const internal::Axis& aw = plan.w;
+  if (ah.stride != 1 || aw.stride != 1 || aw.out != aw.in) return false;
+  g->width = aw.in;
+  g->in_size = plan.in_plane;
+  g->outputs = plan.out_plane;
+  g->offset = ah.pad_begin * aw.in + aw.pad_begin;
+  g->span = (ah.kernel - 1) * aw.in + aw.kernel - 1;
+  // From a multiple of lanes, so that stores are aligned when the tensor is.
+  g->interior_begin = (g->offset + lanes - 1) / lanes * lanes;
+  g->interior_last = g->in_size - lanes + g->offset - g->span;
+  if (g->interior_last < g->interior_begin) return false;
+  g->top_end = g->interior_begin;
+  g->bottom_begin = g->interior_begin + ((g->interior_last - g->interior_begin) / lanes + 1) * lanes;
+  g->bottom_first = std::min(g->bottom_begin, g->outputs - lanes);
+  return true;
+}
+
+// Returns false if the copy buffer could not be allocated.
+inline bool MakeSameWidthTables(const internal::Plan& plan, SameWidthPlane* g) {
+  const internal::Axis& aw = plan.w;
+  g->columns.resize(static_cast<size_t>(g->outputs));
+  for (int64_t q = 0, ow = 0; q < g->outputs; ++q, ow = ow + 1 < aw.in ? ow + 1 : 0) {
+    g->columns[static_cast<size_t>(q)] = static_cast<int32_t>(ow);
+  }
+  for (int64_t j = 0; j < aw.kernel; ++j) {
+    const int64_t shift = j - aw.pad_begin;  // tap column - ow
+    g->lower.push_back(static_cast<int32_t>(std::max<int64_t>(0, -shift)));
+    g->upper.push_back(static_cast<int32_t>(std::min(aw.in, aw.in - shift)));
+  }
+  // The top vectors read input flat positions [-offset, top_end - offset +
+  // span), the bottom ones [bottom_first - offset, outputs - offset + span).
+  const int64_t copy_size = std::max(g->top_end, g->outputs - g->bottom_first) + g->span;
+  g->copy = hwy::AllocateAligned<float>(static_cast<size_t>(copy_size));
+  return g->copy != nullptr;
+}
+
+// Copies input flat positions [from, to) of a plane to `copy`, +0 outside
+// the plane.
+inline void CopyFlatRange(const SameWidthPlane& g, const float* HWY_RESTRICT plane, int64_t from, int64_t to,
+                          float* HWY_RESTRICT copy) {
+  const int64_t begin = std::min(std::max<int64_t>(from, 0), to);
+  const int64_t end = std::max(begin, std::min(to, g.in_size));
+  std::fill(copy, copy + (begin - from), 0.0f);
+  std::copy(plane + begin, plane + end, copy + (begin - from));
+  std::fill(copy + (end - from), copy + (to - from), 0.0f);
+}
+
+// Tap v of column j for lanes whose output columns are `col`, +0 where the
+// tap's column lies outside the row. k3p1: a 3x3 window with one column of
+// padding on each side (Inception's), whose bounds are constants; the
+// compares are then the same in every window row and made once per vector.
+template <bool k3p1, class D>
+HWY_INLINE hn::Vec<D> TapInRow(D d, const SameWidthPlane& g, int64_t j, hn::Vec<hn::RebindToSigned<D>> col,
+                               hn::Vec<D> v) {
+  const hn::RebindToSigned<D> di;
+  const int32_t lower = k3p1 ? (j == 0 ? 1 : 0) : g.lower[static_cast<size_t>(j)];
+  const int32_t upper = k3p1 ? static_cast<int32_t>(j == 2 ? g.width - 1 : g.width) : g.upper[static_cast<size_t>(j)];
+  if (lower > 0) return hn::IfThenElseZero(hn::RebindMask(d, hn::Gt(col, hn::Set(di, lower - 1))), v);
+  if (upper < g.width) return hn::IfThenElseZero(hn::RebindMask(d, hn::Lt(col, hn::Set(di, upper))), v);
+  return v;
+}
+
+// kVectors (1..4) vectors of outputs from q; `taps` points at input flat
+// position q - offset. Each lane adds its taps in scan order.
+template <bool k3p1, int kVectors, class D>
+HWY_INLINE void SameWidthVectors(D d, const internal::Plan& plan, const SameWidthPlane& g,
+                                 const float* HWY_RESTRICT taps, int64_t q, float* HWY_RESTRICT out) {
+  const hn::RebindToSigned<D> di;
+  const int64_t N = static_cast<int64_t>(hn::Lanes(d));
+  const int64_t kh = k3p1 ? 3 : plan.h.kernel, kw = k3p1 ? 3 : plan.w.kernel;
+  const int32_t* columns = g.columns.data() + q;
+  const auto col0 = hn::LoadU(di, columns);
+  const auto col1 = kVectors > 1 ? hn::LoadU(di, columns + N) : col0;
+  const auto col2 = kVectors > 2 ? hn::LoadU(di, columns + 2 * N) : col0;
+  const auto col3 = kVectors > 3 ? hn::LoadU(di, columns + 3 * N) : col0;
+  auto sum0 = hn::Zero(d), sum1 = sum0, sum2 = sum0, sum3 = sum0;
+  for (int64_t i = 0; i < kh; ++i) {
+    for (int64_t j = 0; j < kw; ++j) {
+      const float* p = taps + i * g.width + j;
+      sum0 = hn::Add(sum0, TapInRow<k3p1>(d, g, j, col0, hn::LoadU(d, p)));
+      if (kVectors > 1) sum1 = hn::Add(sum1, TapInRow<k3p1>(d, g, j, col1, hn::LoadU(d, p + N)));
+      if (kVectors > 2) sum2 = hn::Add(sum2, TapInRow<k3p1>(d, g, j, col2, hn::LoadU(d, p + 2 * N)));
+      if (kVectors > 3) sum3 = hn::Add(sum3, TapInRow<k3p1>(d, g, j, col3, hn::LoadU(d, p + 3 * N)));
+    }
+  }
+  const float* div = plan.avg_divisors.data() + q;
+  hn::StoreU(hn::Div(sum0, hn::LoadU(d, div)), d, out + q);
+  if (kVectors > 1) hn::StoreU(hn::Div(sum1, hn::LoadU(d, div + N)), d, out + q + N);
+  if (kVectors > 2) hn::StoreU(hn::Div(sum2, hn::LoadU(d, div + 2 * N)), d, out + q + 2 * N);
+  if (kVectors > 3) hn::StoreU(hn::Div(sum3, hn::LoadU(d, div + 3 * N)), d, out + q + 3 * N);
+}
+
+template <bool k3p1, class D>
+void AvgPoolSameWidthNCHW(D d, const internal::Plan& plan, const float* HWY_RESTRICT src,
+                          float* HWY_RESTRICT dst, const SameWidthPlane& g) {
+  const int64_t N = static_cast<int64_t>(hn::Lanes(d));
+  const int64_t planes = plan.batch * plan.channels;
+  float* copy = g.copy.get();
+  for (int64_t p = 0; p < planes; ++p) {
+    const float* plane = src + p * plan.in_plane;
+    float* out = dst + p * plan.out_plane;
+    if (g.top_end > 0) {
+      CopyFlatRange(g, plane, -g.offset, g.top_end - g.offset + g.span, copy);
+      for (int64_t q = 0; q < g.top_end; q += N) SameWidthVectors<k3p1, 1>(d, plan, g, copy + q, q, out);
+    }
+    int64_t q = g.interior_begin;
+    for (; q + 3 * N <= g.interior_last; q += 4 * N) {
+      SameWidthVectors<k3p1, 4>(d, plan, g, plane + q - g.offset, q, out);
+    }
+    for (; q <= g.interior_last; q += N) SameWidthVectors<k3p1, 1>(d, plan, g, plane + q - g.offset, q, out);
+    if (g.bottom_begin < g.outputs) {
+      const int64_t from = g.bottom_first - g.offset;
+      CopyFlatRange(g, plane, from, g.outputs - g.offset + g.span, copy);
+      for (int64_t b = g.bottom_begin; b < g.outputs; b += N) {
+        b = std::min(b, g.outputs - N);  // the last vector overlaps its predecessor
+        SameWidthVectors<k3p1, 1>(d, plan, g, copy + (b - g.offset - from), b, out);
+      }
+    }
+  }
+}
+
 // Returns false if the row buffers could not be allocated.
 inline bool AvgPool2D(const internal::Plan& plan, const float* HWY_RESTRICT src,
                       float* HWY_RESTRICT dst) {
   if (plan.problem.layout == SIMDPOOL_LAYOUT_NHWC) {
     AvgPoolNHWC(plan, src, dst);
+    return true;
+  }
+  const hn::ScalableTag<float> d;
+  SameWidthPlane same;
+  if (SameWidthGeometry(plan, static_cast<int64_t>(hn::Lanes(d)), &same)) {
+    if (!MakeSameWidthTables(plan, &same)) return false;
+    const internal::Axis& aw = plan.w;
+    if (plan.h.kernel == 3 && aw.kernel == 3 && aw.pad_begin == 1) {
+      AvgPoolSameWidthNCHW<true>(d, plan, src, dst, same);
+    } else {
+      AvgPoolSameWidthNCHW<false>(d, plan, src, dst, same);
+    }
     return true;
   }
   if (UseFlatNCHW(plan)) {
