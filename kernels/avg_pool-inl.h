@@ -513,8 +513,9 @@ HWY_INLINE void AvgStrip3x3(D d, const internal::Plan& plan, const float* HWY_RE
     const int64_t fast_begin = std::min(std::max<int64_t>(top - 2, 0), ah.out);
     const int64_t fast_end = std::max(fast_begin, std::min(ah.out, ah.in + top - 2));
     for (; oh < fast_begin; ++oh) general_step(oh);
-    const float* next = src + p * plan.in_plane + (oh - top + 2) * W;  // the new window row
-    for (; oh + 3 <= fast_end; oh += 3, next += 3 * W) {
+    const float* plane = src + p * plan.in_plane;
+    for (; oh + 3 <= fast_end; oh += 3) {
+      const float* next = plane + (oh - top + 2) * W;  // the new window row of oh
       LoadRowTaps3<kMasked>(d, next, s, pad, valid0, valid1, valid2, a0, a1, a2);
       StoreWindow3x3(d, b0, b1, b2, c0, c1, c2, a0, a1, a2, divisors + oh * out_w, out + oh * out_w);
       LoadRowTaps3<kMasked>(d, next + W, s, pad, valid0, valid1, valid2, b0, b1, b2);
