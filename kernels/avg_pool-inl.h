@@ -482,17 +482,14 @@ HWY_INLINE void StoreWindow3x3(D d, hn::Vec<D> a0, hn::Vec<D> a1, hn::Vec<D> a2,
 template <bool kMasked, class D>
 HWY_INLINE void AvgStrip3x3(D d, const internal::Plan& plan, const float* HWY_RESTRICT src, int64_t p, int64_t s,
                             InPlaceRows& rows, float* HWY_RESTRICT out) {
-  const hn::RebindToSigned<D> di;
   const internal::Axis& ah = plan.h;
   const internal::Axis& aw = plan.w;
   const int64_t pad = aw.pad_begin, W = aw.in, out_w = aw.out, top = ah.pad_begin;
-  // Tap j of lane ow reads column ow - pad + j, inside the row iff in [0, W).
-  const auto first = hn::Iota(di, static_cast<int32_t>(s - pad)), width = hn::Set(di, static_cast<int32_t>(W));
-  const auto none = hn::Set(di, -1);
-  const auto valid0 = hn::RebindMask(d, hn::And(hn::Gt(first, none), hn::Lt(first, width)));
-  const auto col1 = hn::Add(first, hn::Set(di, 1)), col2 = hn::Add(first, hn::Set(di, 2));
-  const auto valid1 = hn::RebindMask(d, hn::And(hn::Gt(col1, none), hn::Lt(col1, width)));
-  const auto valid2 = hn::RebindMask(d, hn::And(hn::Gt(col2, none), hn::Lt(col2, width)));
+  // Tap j of lane ow reads column ow - pad + j.
+  const hn::RebindToSigned<D> di;
+  const auto first = hn::Iota(di, static_cast<int32_t>(s - pad));
+  const auto valid0 = ColumnsInRow(d, first, W), valid1 = ColumnsInRow(d, hn::Add(first, hn::Set(di, 1)), W),
+             valid2 = ColumnsInRow(d, hn::Add(first, hn::Set(di, 2)), W);
   const auto row = [&](int64_t h) { return h >= 0 && h < ah.in ? rows.Row(src, p, h) : nullptr; };
   const float* divisors = plan.avg_divisors.data() + s;
   out += s;

@@ -691,12 +691,8 @@ template <int kRows, bool kMasked, class D>
 HWY_INLINE hn::Vec<D> ColumnMax(D d, const ColumnsFirstWindow& w, int64_t x, int64_t width,
                                 hn::Vec<D>& new_sum, hn::Vec<hn::RebindToSigned<D>>& new_min_bits) {
   const hn::RebindToSigned<D> di;
-  auto inside = hn::FirstN(d, 0);
-  if (kMasked) {
-    const auto columns = hn::Add(hn::Iota(di, 0), hn::Set(di, static_cast<int32_t>(x)));
-    inside = hn::RebindMask(d, hn::And(hn::Gt(columns, hn::Set(di, -1)),
-                                       hn::Lt(columns, hn::Set(di, static_cast<int32_t>(width)))));
-  }
+  const auto columns = hn::Add(hn::Iota(di, 0), hn::Set(di, static_cast<int32_t>(x)));
+  const auto inside = kMasked ? ColumnsInRow(d, columns, width) : hn::FirstN(d, 0);
   auto best = hn::Zero(d);
   new_sum = hn::Zero(d);
   new_min_bits = hn::Zero(di);

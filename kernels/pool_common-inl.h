@@ -254,6 +254,15 @@ HWY_INLINE void StoreIndices(DI di, hn::Vec<DI> v, int64_t* HWY_RESTRICT out) {
 #endif
 }
 
+// Lanes whose column (in `columns`) lies in [0, width): the others of a
+// load read a neighbouring row or padding.
+template <class D>
+HWY_INLINE hn::Mask<D> ColumnsInRow(D d, hn::Vec<hn::RebindToSigned<D>> columns, int64_t width) {
+  const hn::RebindToSigned<D> di;
+  return hn::RebindMask(d, hn::And(hn::Gt(columns, hn::Set(di, -1)),
+                                   hn::Lt(columns, hn::Set(di, static_cast<int32_t>(width)))));
+}
+
 // Offsets j * stride for GatherIndex.
 template <class D>
 HWY_INLINE hn::Vec<hn::RebindToSigned<D>> StrideOffsets(D d, int64_t stride) {
