@@ -127,6 +127,43 @@ Error PlanAxis(const simdpool_problem& p, int axis, bool with_tables, Axis* a) {
   return Error{};
 }
 
+// Plan::avg_divisors. The divisor is a row factor times a column factor
+// (or the override), so rows with the same factor are the same row: each
+// distinct row is computed once and copied (the per-call cost of small
+// problems was mostly this table).
+void MakeAvgDivisors(const simdpool_problem& p, Plan* plan) {
+  const Axis& h = plan->h;
+  const Axis& w = plan->w;
+  // An axis' factor of output o; 0 if its window there holds no input.
+  const auto factor = [&p](const Axis& a, int64_t o) -> int64_t {
+    const int64_t valid = a.tap_end[o] - a.tap_begin[o];
+    if (valid == 0) return 0;
+    if (p.divisor_override != 0) return 1;
+    return p.count_include_pad ? a.counted[o] : valid;
+  };
+  plan->avg_divisors.assign(static_cast<size_t>(plan->out_plane + Plan::kVectorSlack), 1.0f);
+  float* const table = plan->avg_divisors.data();
+  int64_t last_row = -1;  // the last row computed, and its factor
+  int64_t last_factor = 0;
+  for (int64_t oh = 0; oh < h.out; ++oh) {
+    float* row = table + oh * w.out;
+    const int64_t row_factor = factor(h, oh);
+    if (last_row >= 0 && row_factor == last_factor) {
+      std::copy(table + last_row * w.out, table + (last_row + 1) * w.out, row);
+      continue;
+    }
+    for (int64_t ow = 0; ow < w.out; ++ow) {
+      const int64_t column_factor = factor(w, ow);
+      const int64_t divisor = p.divisor_override != 0 ? p.divisor_override : row_factor * column_factor;
+      // An empty window's sum is +0, and +0 / +inf is the reference's +0.
+      row[ow] = row_factor == 0 || column_factor == 0 ? std::numeric_limits<float>::infinity()
+                                                      : static_cast<float>(divisor);
+    }
+    last_row = oh;
+    last_factor = row_factor;
+  }
+}
+
 }  // namespace
 
 Error MakePlan(const simdpool_problem& p, bool with_tables, Plan* plan) {
@@ -197,22 +234,7 @@ Error MakePlan(const simdpool_problem& p, bool with_tables, Plan* plan) {
                      CheckedMul(plan->w.stride, plan->w.out + Plan::kVectorSlack, &column_reach) &&
                      column_reach + plan->w.pad_begin + plan->w.in +
                              (plan->w.kernel - 1) * plan->w.dilation <= kInt32Max / 2;
-  if (with_tables && p.op == SIMDPOOL_OP_AVG) {
-    const Axis& h = plan->h;
-    const Axis& w = plan->w;
-    plan->avg_divisors.assign(static_cast<size_t>(plan->out_plane + Plan::kVectorSlack), 1.0f);
-    for (int64_t oh = 0; oh < h.out; ++oh) {
-      for (int64_t ow = 0; ow < w.out; ++ow) {
-        const int64_t valid_h = h.tap_end[oh] - h.tap_begin[oh];
-        const int64_t valid_w = w.tap_end[ow] - w.tap_begin[ow];
-        int64_t divisor = p.divisor_override;
-        if (divisor == 0) divisor = p.count_include_pad ? h.counted[oh] * w.counted[ow] : valid_h * valid_w;
-        plan->avg_divisors[oh * w.out + ow] = valid_h == 0 || valid_w == 0
-                                                  ? std::numeric_limits<float>::infinity()
-                                                  : static_cast<float>(divisor);
-      }
-    }
-  }
+  if (with_tables && p.op == SIMDPOOL_OP_AVG) MakeAvgDivisors(p, plan);
   if (with_tables && plan->fits_int32) {
     plan->w_first_column.assign(static_cast<size_t>(plan->w.out + Plan::kVectorSlack), -1);
     for (int64_t o = 0; o < plan->w.out; ++o) {
