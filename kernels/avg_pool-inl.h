@@ -199,8 +199,9 @@ inline void AvgPoolNHWC(const internal::Plan& plan, const float* HWY_RESTRICT sr
 // kVectors (1 or 2) vectors of outputs of row `oh` from columns ow0 and ow1
 // (ow0 + N, or less for an overlapping last vector): two keep
 // independent add chains in flight. `rows[r]` is input row h0 + hb + r,
-// readable at columns [-pad_begin, LastColumnTouched] (padding 0).
-template <int kStride, int kKernel, int kVectors, class D>
+// readable at columns [-pad_begin, LastColumnTouched] (padding 0). kRows:
+// num_rows if not 0.
+template <int kStride, int kKernel, int kVectors, int kRows, class D>
 HWY_INLINE void AvgRowVector(D d, const internal::Plan& plan, const float* const* rows,
                              int64_t num_rows, int64_t oh, int64_t ow0, int64_t ow1,
                              hn::Vec<hn::RebindToSigned<D>> gather_offsets, float* HWY_RESTRICT out) {
@@ -210,7 +211,7 @@ HWY_INLINE void AvgRowVector(D d, const internal::Plan& plan, const float* const
   const int64_t col0 = ow0 * stride - aw.pad_begin;
   const int64_t col1 = ow1 * stride - aw.pad_begin;
   auto sum0 = hn::Zero(d), sum1 = sum0;
-  for (int64_t r = 0; r < num_rows; ++r) {
+  for (int64_t r = 0; r < (kRows != 0 ? kRows : num_rows); ++r) {
     for (int64_t j = 0; j < kernel; ++j) {
 #if HWY_TARGET != HWY_SCALAR
       if constexpr (kStride == 2 && kKernel != 0) {
@@ -237,15 +238,38 @@ HWY_INLINE void AvgRowVector(D d, const internal::Plan& plan, const float* const
   if (kVectors > 1) hn::StoreU(hn::Div(sum1, hn::LoadU(d, divisors + ow1)), d, out + ow1);
 }
 
+// Output row oh (kRows: num_rows if not 0).
+template <int kStride, int kKernel, int kRows, class D>
+HWY_INLINE void AvgOutputRow(D d, const internal::Plan& plan, const float* const* rows, int64_t num_rows,
+                             int64_t oh, hn::Vec<hn::RebindToSigned<D>> gather_offsets,
+                             float* HWY_RESTRICT out) {
+  const int64_t N = static_cast<int64_t>(hn::Lanes(d));
+  const int64_t out_w = plan.w.out;
+  if (out_w < N) {  // the row is shorter than a vector: compute into a buffer
+    HWY_ALIGN float tail[HWY_MAX_BYTES / sizeof(float)];
+    AvgRowVector<kStride, kKernel, 1, kRows>(d, plan, rows, num_rows, oh, 0, 0, gather_offsets, tail);
+    std::copy(tail, tail + out_w, out);
+    return;
+  }
+  int64_t ow = 0;
+  for (; ow + 2 * N <= out_w; ow += 2 * N) {
+    AvgRowVector<kStride, kKernel, 2, kRows>(d, plan, rows, num_rows, oh, ow, ow + N, gather_offsets, out);
+  }
+  // The last one or two vectors; the last overlaps its predecessor.
+  if (ow + N < out_w) {
+    AvgRowVector<kStride, kKernel, 2, kRows>(d, plan, rows, num_rows, oh, ow, out_w - N, gather_offsets, out);
+  } else if (ow < out_w) {
+    AvgRowVector<kStride, kKernel, 1, kRows>(d, plan, rows, num_rows, oh, out_w - N, 0, gather_offsets, out);
+  }
+}
+
 template <int kStride, int kKernel, class D>
 void AvgPoolNCHW(D d, const internal::Plan& plan, const float* HWY_RESTRICT src,
                  float* HWY_RESTRICT dst, RowSource& row_source) {
-  const int64_t N = static_cast<int64_t>(hn::Lanes(d));
   const internal::Axis& ah = plan.h;
   const internal::Axis& aw = plan.w;
   const auto gather_offsets = StrideOffsets(d, aw.stride);
   std::vector<const float*> rows(static_cast<size_t>(ah.kernel));
-  HWY_ALIGN float tail[HWY_MAX_BYTES / sizeof(float)];
   const int64_t planes = plan.batch * plan.channels;
   for (int64_t p = 0; p < planes; ++p) {
     const float* plane = src + p * plan.in_plane;
@@ -261,20 +285,11 @@ void AvgPoolNCHW(D d, const internal::Plan& plan, const float* HWY_RESTRICT src,
         const int64_t h = ah.start[oh] + ah.tap_begin[oh] + r;
         rows[r] = row_source.Row(plane, p, h);
       }
-      if (aw.out < N) {  // the row is shorter than a vector: compute into a buffer
-        AvgRowVector<kStride, kKernel, 1>(d, plan, rows.data(), num_rows, oh, 0, 0, gather_offsets, tail);
-        std::copy(tail, tail + aw.out, out);
-        continue;
-      }
-      int64_t ow = 0;
-      for (; ow + 2 * N <= aw.out; ow += 2 * N) {
-        AvgRowVector<kStride, kKernel, 2>(d, plan, rows.data(), num_rows, oh, ow, ow + N, gather_offsets, out);
-      }
-      // The last one or two vectors; the last overlaps its predecessor.
-      if (ow + N < aw.out) {
-        AvgRowVector<kStride, kKernel, 2>(d, plan, rows.data(), num_rows, oh, ow, aw.out - N, gather_offsets, out);
-      } else if (ow < aw.out) {
-        AvgRowVector<kStride, kKernel, 1>(d, plan, rows.data(), num_rows, oh, aw.out - N, 0, gather_offsets, out);
+      // Full windows of kKernel rows get a constant trip count.
+      if (kKernel != 0 && num_rows == kKernel) {
+        AvgOutputRow<kStride, kKernel, kKernel>(d, plan, rows.data(), num_rows, oh, gather_offsets, out);
+      } else {
+        AvgOutputRow<kStride, kKernel, 0>(d, plan, rows.data(), num_rows, oh, gather_offsets, out);
       }
     }
   }
