@@ -1,0 +1,135 @@
+// Interleaved A/B timing of two builds of simdpool, loaded as shared
+// libraries into one process (see tools/ab.sh). Each round times A, then B,
+// on the same buffers, so the noise of a shared machine hits both alike;
+// per case it prints both medians and their ratio B/A.
+//
+// usage: ab_compare LIB_A LIB_B [CASE_SUBSTRING]
+#include <dlfcn.h>
+
+#include <algorithm>
+#include <chrono>
+#include <cstdint>
+#include <cstdio>
+#include <cstdlib>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "simdpool/simdpool.h"
+
+namespace {
+
+// The C API functions this tool calls, from one library.
+struct Library {
+  void (*init)(simdpool_problem*);
+  simdpool_status (*validate)(const simdpool_problem*, simdpool_shape*);
+  simdpool_status (*run)(const simdpool_problem*, const void*, void*, int64_t*);
+};
+
+bool Open(const char* path, Library* lib) {
+  void* handle = dlopen(path, RTLD_NOW | RTLD_LOCAL);
+  if (handle == nullptr) {
+    std::fprintf(stderr, "%s\n", dlerror());
+    return false;
+  }
+  lib->init = reinterpret_cast<decltype(lib->init)>(dlsym(handle, "simdpool_problem_init"));
+  lib->validate = reinterpret_cast<decltype(lib->validate)>(dlsym(handle, "simdpool_validate"));
+  lib->run = reinterpret_cast<decltype(lib->run)>(dlsym(handle, "simdpool_run"));
+  if (!lib->init || !lib->validate || !lib->run) {
+    std::fprintf(stderr, "%s: missing simdpool C API symbols\n", path);
+    return false;
+  }
+  return true;
+}
+
+// The benchmark shapes of issue #2 (N, C, H = W, square kernel, stride, padding).
+struct Case {
+  const char* name;
+  simdpool_op op;
+  bool indices;
+  int64_t n, c, hw, k, s, pad;
+};
+constexpr Case kCases[] = {
+    {"resnet_stem_max", SIMDPOOL_OP_MAX, false, 1, 64, 112, 3, 2, 1},
+    {"resnet_stem_max_b32", SIMDPOOL_OP_MAX, false, 32, 64, 112, 3, 2, 1},
+    {"vgg_max_2x2", SIMDPOOL_OP_MAX, false, 1, 64, 224, 2, 2, 0},
+    {"vgg_deep_max", SIMDPOOL_OP_MAX, false, 1, 512, 28, 2, 2, 0},
+    {"alexnet_max", SIMDPOOL_OP_MAX, false, 1, 96, 55, 3, 2, 0},
+    {"inception_avg", SIMDPOOL_OP_AVG, false, 1, 288, 35, 3, 1, 1},
+    {"densenet_avg_2x2", SIMDPOOL_OP_AVG, false, 1, 128, 56, 2, 2, 0},
+    {"maxpool_indices", SIMDPOOL_OP_MAX, true, 1, 64, 112, 3, 2, 1},
+};
+
+// 64-byte aligned, as bench/ allocates: with NHWC's vectors of channels,
+// a misaligned tensor splits cache lines on every load (up to 1.3x slower).
+template <typename T>
+std::unique_ptr<T[], decltype(&std::free)> Allocate(int64_t count) {
+  const size_t bytes = (static_cast<size_t>(count) * sizeof(T) + 63) / 64 * 64;
+  return {static_cast<T*>(std::aligned_alloc(64, std::max<size_t>(bytes, 64))), &std::free};
+}
+
+double Median(std::vector<double> v) {
+  std::sort(v.begin(), v.end());
+  return v[v.size() / 2];
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  if (argc < 3) {
+    std::fprintf(stderr, "usage: %s LIB_A LIB_B [CASE_SUBSTRING]\n", argv[0]);
+    return 2;
+  }
+  Library libs[2];
+  if (!Open(argv[1], &libs[0]) || !Open(argv[2], &libs[1])) return 1;
+  const std::string filter = argc > 3 ? argv[3] : "";
+  std::printf("%-28s %12s %12s %7s\n", "case", "A median us", "B median us", "B/A");
+  for (const Case& c : kCases) {
+    for (const simdpool_layout layout : {SIMDPOOL_LAYOUT_NHWC, SIMDPOOL_LAYOUT_NCHW}) {
+      const std::string name =
+          std::string(c.name) + (layout == SIMDPOOL_LAYOUT_NCHW ? "/nchw" : "/nhwc");
+      if (name.find(filter) == std::string::npos) continue;
+      simdpool_problem p;
+      libs[0].init(&p);
+      p.op = c.op;
+      p.layout = layout;
+      p.batch = c.n;
+      p.channels = c.c;
+      for (int i = 0; i < 2; ++i) {
+        p.input[i] = c.hw;
+        p.kernel[i] = c.k;
+        p.stride[i] = c.s;
+        p.pad_begin[i] = p.pad_end[i] = c.pad;
+      }
+      p.count_include_pad = 0;  // Inception's average
+      simdpool_shape shape;
+      if (libs[0].validate(&p, &shape) != SIMDPOOL_OK) return 1;
+      int64_t outputs = 1;
+      for (int i = 0; i < shape.rank; ++i) outputs *= shape.dims[i];
+      const int64_t inputs = c.n * c.c * c.hw * c.hw;
+      auto src = Allocate<float>(inputs);
+      auto dst = Allocate<float>(outputs);
+      auto indices = Allocate<int64_t>(outputs);
+      if (!src || !dst || !indices) return 1;
+      for (int64_t i = 0; i < inputs; ++i) src[i] = static_cast<float>(i * 7919 % 1000) / 100;
+      // About 2 ms per library and round.
+      const int64_t reps = std::max<int64_t>(1, 500000000 / 250 / std::max<int64_t>(inputs, 1));
+      std::vector<double> times[2];
+      for (int round = 0; round < 22; ++round) {
+        for (int w = 0; w < 2; ++w) {
+          const auto start = std::chrono::steady_clock::now();
+          for (int64_t r = 0; r < reps; ++r) {
+            if (libs[w].run(&p, src.get(), dst.get(), c.indices ? indices.get() : nullptr) != SIMDPOOL_OK) {
+              return 1;
+            }
+          }
+          const std::chrono::duration<double, std::micro> elapsed = std::chrono::steady_clock::now() - start;
+          if (round > 0) times[w].push_back(elapsed.count() / static_cast<double>(reps));  // round 0 warms up
+        }
+      }
+      const double a = Median(times[0]), b = Median(times[1]);
+      std::printf("%-28s %12.1f %12.1f %7.3f\n", name.c_str(), a, b, b / a);
+    }
+  }
+  return 0;
+}
