@@ -216,6 +216,13 @@ Error MakePlan(const simdpool_problem& p, bool with_tables, Plan* plan) {
     plan->problem.stride[i] = axes[i]->stride;
   }
 
+  // An average's divisor reaches the window size (count_include_pad).
+  int64_t window;
+  if (p.op == SIMDPOOL_OP_AVG && !CheckedMul(plan->h.kernel, plan->w.kernel, &window)) {
+    return Invalid(Field("kernel", 0, plan->h.kernel) + ", " + Field("kernel", 1, plan->w.kernel) +
+                   ": average pooling's window size kernel[0] * kernel[1] overflows int64");
+  }
+
   // Every element count and byte size must fit int64 / the address space.
   int64_t planes, in_elems, out_elems;
   if (!CheckedMul(plan->h.in, plan->w.in, &plan->in_plane) ||

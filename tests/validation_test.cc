@@ -53,6 +53,16 @@ std::vector<BadCase> BadCases() {
          p.batch = int64_t{1} << 40;
          p.channels = int64_t{1} << 40;
        }, "overflows int64"},
+      // The divisor of a window with count_include_pad reaches the product of
+      // the kernel sizes, which must fit int64.
+      {"avg_window_overflow", [](simdpool_problem& p) {
+         p.op = SIMDPOOL_OP_AVG;
+         p.pad_limit = SIMDPOOL_PAD_LIMIT_NONE;
+         for (int i = 0; i < 2; ++i) {
+           p.kernel[i] = int64_t{1} << 33;
+           p.pad_begin[i] = p.pad_end[i] = int64_t{1} << 33;
+         }
+       }, "kernel[0]=8589934592, kernel[1]=8589934592: average pooling's window size kernel[0] * kernel[1] overflows int64"},
       {"dilation_overflow", [](simdpool_problem& p) {
          p.dilation[0] = int64_t{1} << 62;
          p.kernel[0] = 5;
