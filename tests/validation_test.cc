@@ -62,7 +62,9 @@ std::vector<BadCase> BadCases() {
            p.kernel[i] = int64_t{1} << 33;
            p.pad_begin[i] = p.pad_end[i] = int64_t{1} << 33;
          }
-       }, "kernel[0]=8589934592, kernel[1]=8589934592: average pooling's window size kernel[0] * kernel[1] overflows int64"},
+       },
+       "kernel[0]=8589934592, kernel[1]=8589934592: average pooling's window size kernel[0] * kernel[1] "
+       "overflows int64"},
       {"dilation_overflow", [](simdpool_problem& p) {
          p.dilation[0] = int64_t{1} << 62;
          p.kernel[0] = 5;
