@@ -478,7 +478,11 @@ HWY_INLINE void LoadRowTaps3(D d, const float* HWY_RESTRICT row, int64_t s, int6
   }
   const float* p = row + s - pad;
   t0 = hn::LoadU(d, p), t1 = hn::LoadU(d, p + 1), t2 = hn::LoadU(d, p + 2);
-  if (kMasked) t0 = hn::IfThenElseZero(valid0, t0), t1 = hn::IfThenElseZero(valid1, t1), t2 = hn::IfThenElseZero(valid2, t2);
+  if (kMasked) {
+    t0 = hn::IfThenElseZero(valid0, t0);
+    t1 = hn::IfThenElseZero(valid1, t1);
+    t2 = hn::IfThenElseZero(valid2, t2);
+  }
 }
 
 // Stores the average of the 3x3 window whose rows hold taps a*, b* and c*,

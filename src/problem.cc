@@ -128,9 +128,8 @@ Error PlanAxis(const simdpool_problem& p, int axis, bool with_tables, Axis* a) {
 }
 
 // Plan::avg_divisors. The divisor is a row factor times a column factor
-// (or the override), so rows with the same factor are the same row: each
-// distinct row is computed once and copied (the per-call cost of small
-// problems was mostly this table).
+// (or the override), so a row whose factor equals the previous row's is a
+// copy of it (the per-call cost of small problems was mostly this table).
 void MakeAvgDivisors(const simdpool_problem& p, Plan* plan) {
   const Axis& h = plan->h;
   const Axis& w = plan->w;
@@ -143,13 +142,11 @@ void MakeAvgDivisors(const simdpool_problem& p, Plan* plan) {
   };
   plan->avg_divisors.assign(static_cast<size_t>(plan->out_plane + Plan::kVectorSlack), 1.0f);
   float* const table = plan->avg_divisors.data();
-  int64_t last_row = -1;  // the last row computed, and its factor
-  int64_t last_factor = 0;
   for (int64_t oh = 0; oh < h.out; ++oh) {
     float* row = table + oh * w.out;
     const int64_t row_factor = factor(h, oh);
-    if (last_row >= 0 && row_factor == last_factor) {
-      std::copy(table + last_row * w.out, table + (last_row + 1) * w.out, row);
+    if (oh > 0 && row_factor == factor(h, oh - 1)) {
+      std::copy(row - w.out, row, row);
       continue;
     }
     for (int64_t ow = 0; ow < w.out; ++ow) {
@@ -159,8 +156,6 @@ void MakeAvgDivisors(const simdpool_problem& p, Plan* plan) {
       row[ow] = row_factor == 0 || column_factor == 0 ? std::numeric_limits<float>::infinity()
                                                       : static_cast<float>(divisor);
     }
-    last_row = oh;
-    last_factor = row_factor;
   }
 }
 

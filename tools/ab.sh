@@ -31,6 +31,6 @@ build_revision() {
 
 build_revision "$1" a
 build_revision "$2" b
-g++ -O2 -std=c++17 -Iinclude tools/ab_compare.cc -ldl -o "$root/ab_compare"
+g++ -O2 -std=c++17 -Iinclude -Ibench tools/ab_compare.cc -ldl -o "$root/ab_compare"
 echo "A = $1, B = $2"
 "$root/ab_compare" "$root/a/libsimdpool.so" "$root/b/libsimdpool.so" "${3:-}"

@@ -15,9 +15,13 @@
 #include <string>
 #include <vector>
 
-#include "simdpool/simdpool.h"
+#include "shapes.h"  // bench/: the shapes, aligned tensors
 
 namespace {
+
+namespace bench = simdpool::bench;
+using simdpool::Layout;
+using simdpool::Op;
 
 // The C API functions this tool calls, from one library.
 struct Library {
@@ -42,32 +46,6 @@ bool Open(const char* path, Library* lib) {
   return true;
 }
 
-// The benchmark shapes of issue #2 (N, C, H = W, square kernel, stride, padding).
-struct Case {
-  const char* name;
-  simdpool_op op;
-  bool indices;
-  int64_t n, c, hw, k, s, pad;
-};
-constexpr Case kCases[] = {
-    {"resnet_stem_max", SIMDPOOL_OP_MAX, false, 1, 64, 112, 3, 2, 1},
-    {"resnet_stem_max_b32", SIMDPOOL_OP_MAX, false, 32, 64, 112, 3, 2, 1},
-    {"vgg_max_2x2", SIMDPOOL_OP_MAX, false, 1, 64, 224, 2, 2, 0},
-    {"vgg_deep_max", SIMDPOOL_OP_MAX, false, 1, 512, 28, 2, 2, 0},
-    {"alexnet_max", SIMDPOOL_OP_MAX, false, 1, 96, 55, 3, 2, 0},
-    {"inception_avg", SIMDPOOL_OP_AVG, false, 1, 288, 35, 3, 1, 1},
-    {"densenet_avg_2x2", SIMDPOOL_OP_AVG, false, 1, 128, 56, 2, 2, 0},
-    {"maxpool_indices", SIMDPOOL_OP_MAX, true, 1, 64, 112, 3, 2, 1},
-};
-
-// 64-byte aligned, as bench/ allocates: with NHWC's vectors of channels,
-// a misaligned tensor splits cache lines on every load (up to 1.3x slower).
-template <typename T>
-std::unique_ptr<T[], decltype(&std::free)> Allocate(int64_t count) {
-  const size_t bytes = (static_cast<size_t>(count) * sizeof(T) + 63) / 64 * 64;
-  return {static_cast<T*>(std::aligned_alloc(64, std::max<size_t>(bytes, 64))), &std::free};
-}
-
 double Median(std::vector<double> v) {
   std::sort(v.begin(), v.end());
   return v[v.size() / 2];
@@ -84,32 +62,30 @@ int main(int argc, char** argv) {
   if (!Open(argv[1], &libs[0]) || !Open(argv[2], &libs[1])) return 1;
   const std::string filter = argc > 3 ? argv[3] : "";
   std::printf("%-28s %12s %12s %7s\n", "case", "A median us", "B median us", "B/A");
-  for (const Case& c : kCases) {
-    for (const simdpool_layout layout : {SIMDPOOL_LAYOUT_NHWC, SIMDPOOL_LAYOUT_NCHW}) {
-      const std::string name =
-          std::string(c.name) + (layout == SIMDPOOL_LAYOUT_NCHW ? "/nchw" : "/nhwc");
+  for (const bench::Shape& c : bench::kShapes) {
+    for (const Layout layout : bench::kLayouts) {
+      const std::string name = std::string(c.name) + "/" + bench::LayoutName(layout);
       if (name.find(filter) == std::string::npos) continue;
       simdpool_problem p;
       libs[0].init(&p);
-      p.op = c.op;
-      p.layout = layout;
+      p.op = static_cast<simdpool_op>(c.op);
+      p.layout = static_cast<simdpool_layout>(layout);
       p.batch = c.n;
       p.channels = c.c;
+      p.input[0] = c.h;
+      p.input[1] = c.w;
       for (int i = 0; i < 2; ++i) {
-        p.input[i] = c.hw;
-        p.kernel[i] = c.k;
-        p.stride[i] = c.s;
+        p.kernel[i] = c.kernel;
+        p.stride[i] = c.stride;
         p.pad_begin[i] = p.pad_end[i] = c.pad;
       }
-      p.count_include_pad = 0;  // Inception's average
+      if (c.op == Op::kAvg) p.count_include_pad = c.count_include_pad;
       simdpool_shape shape;
       if (libs[0].validate(&p, &shape) != SIMDPOOL_OK) return 1;
-      int64_t outputs = 1;
-      for (int i = 0; i < shape.rank; ++i) outputs *= shape.dims[i];
-      const int64_t inputs = c.n * c.c * c.hw * c.hw;
-      auto src = Allocate<float>(inputs);
-      auto dst = Allocate<float>(outputs);
-      auto indices = Allocate<int64_t>(outputs);
+      const int64_t inputs = c.n * c.c * c.h * c.w;
+      auto src = bench::AllocateZeroed<float>(inputs);
+      auto dst = bench::AllocateZeroed<float>(shape.elements);
+      auto indices = bench::AllocateZeroed<int64_t>(shape.elements);
       if (!src || !dst || !indices) return 1;
       for (int64_t i = 0; i < inputs; ++i) src[i] = static_cast<float>(i * 7919 % 1000) / 100;
       // About 2 ms per library and round.
