@@ -127,6 +127,8 @@ class RowSource {
     if (in_place_ && (padded_ == nullptr || p != last_plane_ || h != last_row_)) return plane + h * width_;
     return padded_->Row(plane, h);
   }
+  // Whether Row reads every row of plane p in place, at plane + h * width.
+  bool PlaneInPlace(int64_t p) const { return in_place_ && (padded_ == nullptr || p != last_plane_); }
 
  private:
   int64_t width_, last_row_, last_plane_;
