@@ -592,9 +592,12 @@ bool AvgPool3x3Stride1NCHW(D d, const internal::Plan& plan, const float* HWY_RES
   return true;
 }
 
-// Calls f(d) with the vector tag whose strips cover out_w with the fewest
-// lanes computed (the last strip overlaps its predecessor), the wider on a
-// tie, and returns true; false if out_w is narrower than every vector.
+// Calls f(d) with the widest vector tag whose strips cover out_w (the last
+// strip overlaps its predecessor) unless 8-lane strips compute over a fifth
+// fewer lanes, and returns true; false if out_w is narrower than every
+// vector. Zen 5, AVX3, widths 17-56: 16 lanes took 0.94x the time of 8 at
+// 35 and 56 (48 and 64 lanes computed against 40 and 56), 1.07-1.09x at 17,
+// 19, 20 and 24 (32 against 24), the same at 28.
 template <class F>
 HWY_INLINE bool WithStripTag(int64_t out_w, const F& f) {
   const hn::ScalableTag<float> d;
@@ -604,7 +607,7 @@ HWY_INLINE bool WithStripTag(int64_t out_w, const F& f) {
     const hn::CappedTag<float, 8> d8;
     const hn::CappedTag<float, 4> d4;
     const int64_t n8 = static_cast<int64_t>(hn::Lanes(d8)), n4 = static_cast<int64_t>(hn::Lanes(d4));
-    if (n8 < N && out_w >= n8 && (out_w < N || computed(n8) < computed(N))) return f(d8), true;
+    if (n8 < N && out_w >= n8 && (out_w < N || 5 * computed(N) > 6 * computed(n8))) return f(d8), true;
     if (n4 < n8 && out_w >= n4 && out_w < n8) return f(d4), true;
   }
   if (out_w < N) return false;
