@@ -869,11 +869,46 @@ HWY_INLINE void StoreColumnMaxima(D d, const ColumnsFirstWindow& w, int64_t widt
   }
 }
 
+// Whether every window holds two rows of its own, the first `stride` rows
+// below the previous window's (k2s2 without padding on H).
+inline bool UniformRowPairs(const internal::Axis& ah, const std::vector<WindowRows>& windows) {
+  for (int64_t oh = 0; oh < ah.out; ++oh) {
+    const WindowRows& w = windows[static_cast<size_t>(oh)];
+    if (w.count != 2 || w.first_new != 0 || w.first != windows[0].first + oh * ah.stride) return false;
+  }
+  return true;
+}
+
+// The column maxima of a plane whose windows are uniform row pairs, each row
+// `width` wide, one or two vectors (ColumnPairsApply), from `first_row` on:
+// the rows are stepped through, with no lookup per output row (vgg_deep
+// NCHW: 0.8x the time of the general loop in MaxPlaneColumnPairs).
+template <class D>
+HWY_INLINE void StoreUniformColumnMaxima(D d, const internal::Plan& plan, const float* first_row, int64_t width,
+                                         float* HWY_RESTRICT column_max, hn::Vec<D>& sum,
+                                         hn::Vec<hn::RebindToSigned<D>>& min_bits) {
+  const hn::RebindToSigned<D> di;
+  const int64_t N = static_cast<int64_t>(hn::Lanes(d));
+  const int64_t step = plan.h.stride * plan.w.in, below = plan.h.dilation * plan.w.in;
+  const float* row = first_row;
+  for (int64_t oh = 0; oh < plan.h.out; ++oh, row += step) {
+    const auto a0 = hn::LoadU(d, row), b0 = hn::LoadU(d, row + below);
+    const auto a1 = hn::LoadU(d, row + width - N), b1 = hn::LoadU(d, row + below + width - N);
+    hn::StoreU(hn::Max(b0, a0), d, column_max + oh * width);
+    hn::StoreU(hn::Max(b1, a1), d, column_max + oh * width + width - N);
+    const auto part_sum = hn::Add(hn::Add(a0, b0), hn::Add(a1, b1));
+    const auto part_min_bits = hn::Min(hn::Min(hn::BitCast(di, a0), hn::BitCast(di, b0)),
+                                       hn::Min(hn::BitCast(di, a1), hn::BitCast(di, b1)));
+    MergeProbe(d, part_sum, part_min_bits, sum, min_bits);
+  }
+}
+
 // Plane p by column pairs (kRows: the kernel height). `column_max` holds
-// 2 * out_h * out_w floats and `rows` the kernel height. Returns false, its
-// outputs to be recomputed, if its input may hold NaN or -0.
+// 2 * out_h * out_w floats and `rows` the kernel height; `uniform`: the
+// windows are uniform row pairs and the input is not prefetched. Returns
+// false, its outputs to be recomputed, if its input may hold NaN or -0.
 template <int kRows, class D>
-bool MaxPlaneColumnPairs(D d, const internal::Plan& plan, const std::vector<WindowRows>& windows,
+bool MaxPlaneColumnPairs(D d, const internal::Plan& plan, const std::vector<WindowRows>& windows, bool uniform,
                          const float* HWY_RESTRICT src, float* HWY_RESTRICT dst,
                          float* HWY_RESTRICT column_max, const float** rows, int64_t p) {
   const int64_t N = static_cast<int64_t>(hn::Lanes(d));
@@ -882,22 +917,27 @@ bool MaxPlaneColumnPairs(D d, const internal::Plan& plan, const std::vector<Wind
   const bool prefetch = PrefetchInput(plan);
   auto sum = hn::Zero(d);
   auto min_bits = hn::Zero(hn::RebindToSigned<D>());
-  for (int64_t oh = 0; oh < ah.out; ++oh) {
-    const WindowRows& window = windows[static_cast<size_t>(oh)];
-    float* row_max = column_max + oh * width;
-    if (window.count == 0) {  // no input row: -inf
-      std::fill(row_max, row_max + width, -kInfinity);
-      continue;
-    }
-    if (prefetch) PrefetchNextOutputRow(plan, src, p, oh);
-    // Every load stays inside its row: rows are read in place.
-    if (window.count == kRows && window.first_new == 0) {  // k2s2: rows used once
-      FindWindowRows<kRows>(plan, window, src, p, nullptr, rows);
-      StoreColumnMaxima<kRows>(d, ColumnsFirstWindow{rows, kRows, 0}, width, sum, min_bits, row_max);
-    } else {
-      FindWindowRows<0>(plan, window, src, p, nullptr, rows);
-      StoreColumnMaxima<0>(d, ColumnsFirstWindow{rows, window.count, window.first_new}, width, sum, min_bits,
-                           row_max);
+  if (uniform) {
+    const float* first_row = src + p * plan.in_plane + windows[0].first * plan.w.in;
+    StoreUniformColumnMaxima(d, plan, first_row, width, column_max, sum, min_bits);
+  } else {
+    for (int64_t oh = 0; oh < ah.out; ++oh) {
+      const WindowRows& window = windows[static_cast<size_t>(oh)];
+      float* row_max = column_max + oh * width;
+      if (window.count == 0) {  // no input row: -inf
+        std::fill(row_max, row_max + width, -kInfinity);
+        continue;
+      }
+      if (prefetch) PrefetchNextOutputRow(plan, src, p, oh);
+      // Every load stays inside its row: rows are read in place.
+      if (window.count == kRows && window.first_new == 0) {  // k2s2: rows used once
+        FindWindowRows<kRows>(plan, window, src, p, nullptr, rows);
+        StoreColumnMaxima<kRows>(d, ColumnsFirstWindow{rows, kRows, 0}, width, sum, min_bits, row_max);
+      } else {
+        FindWindowRows<0>(plan, window, src, p, nullptr, rows);
+        StoreColumnMaxima<0>(d, ColumnsFirstWindow{rows, window.count, window.first_new}, width, sum, min_bits,
+                             row_max);
+      }
     }
   }
   const int64_t outputs = ah.out * plan.w.out;
@@ -979,10 +1019,12 @@ bool MaxPoolNCHWColumnsFirst(D d, const internal::Plan& plan, const float* src, 
   std::vector<const float*> window_rows(static_cast<size_t>(plan.h.kernel));
   if (kKernel == 2 && ColumnPairsApply(plan, lanes)) {
     const std::vector<WindowRows> windows = MakeWindowRows(plan.h);
+    // Prefetching inputs take the general loop, which prefetches.
+    const bool uniform = UniformRowPairs(plan.h, windows) && !PrefetchInput(plan);
     auto column_max = hwy::AllocateAligned<float>(static_cast<size_t>(2 * plan.h.out * plan.w.out));
     if (!column_max) return false;
     return MaxPoolNCHW<2, kKernel, false>(d, plan, src, dst, nullptr, input_rows, [&](int64_t p) {
-      return MaxPlaneColumnPairs<2>(d, plan, windows, src, dst, column_max.get(), window_rows.data(), p);
+      return MaxPlaneColumnPairs<2>(d, plan, windows, uniform, src, dst, column_max.get(), window_rows.data(), p);
     });
   }
   const ColumnsFirstGeometry<kKernel> geometry(plan, lanes);

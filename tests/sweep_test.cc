@@ -90,18 +90,15 @@ uint32_t ComparableBits(simdpool_op op, float f) {
 
 class Sweep2D : public TargetTest {};
 
-// Runs `problem` on the current target on guarded buffers and compares every
-// output bit (and index) with the reference.
-void ExpectLikeReference(const Problem2D& problem, bool with_indices, int i, std::mt19937_64& rng,
-                         int nan_odds = 40, bool negative_zeros = true) {
+// Runs `problem` on `data` on the current target on guarded buffers and
+// compares every output bit (and index) with the reference. i: the case's
+// number, which also picks the guard side.
+void ExpectDataLikeReference(const Problem2D& problem, const std::vector<float>& data, bool with_indices, int i) {
   const simdpool_problem& c = problem.c_problem();
-  SCOPED_TRACE("case " + std::to_string(i) + ": " + problem.ToString() +
-               (with_indices ? " +indices" : "") + " nan_odds " + std::to_string(nan_odds) +
-               (negative_zeros ? "" : " no -0"));
   simdpool_shape shape;
   ASSERT_TRUE(OutputShape(problem, &shape).ok());
   const size_t in_elements = static_cast<size_t>(c.batch * c.channels * c.input[0] * c.input[1]);
-  const std::vector<float> data = RandomData(in_elements, rng, nan_odds, negative_zeros);
+  ASSERT_EQ(data.size(), in_elements);
   const Outputs expected = RunReference(problem, data, with_indices);
 
   const Guard guard = (i % 2 == 0) ? Guard::kAfter : Guard::kBefore;
@@ -122,6 +119,17 @@ void ExpectLikeReference(const Problem2D& problem, bool with_indices, int i, std
   ASSERT_TRUE(in.Intact());
   ASSERT_TRUE(out.Intact()) << "write outside the output tensor";
   ASSERT_TRUE(idx.Intact()) << "write outside the index tensor";
+}
+
+// ExpectDataLikeReference on random data (see RandomData).
+void ExpectLikeReference(const Problem2D& problem, bool with_indices, int i, std::mt19937_64& rng,
+                         int nan_odds = 40, bool negative_zeros = true) {
+  SCOPED_TRACE("case " + std::to_string(i) + ": " + problem.ToString() +
+               (with_indices ? " +indices" : "") + " nan_odds " + std::to_string(nan_odds) +
+               (negative_zeros ? "" : " no -0"));
+  const simdpool_problem& c = problem.c_problem();
+  const size_t in_elements = static_cast<size_t>(c.batch * c.channels * c.input[0] * c.input[1]);
+  ExpectDataLikeReference(problem, RandomData(in_elements, rng, nan_odds, negative_zeros), with_indices, i);
 }
 
 TEST_P(Sweep2D, BitIdenticalToReference) {
@@ -188,6 +196,48 @@ TEST_P(Sweep2D, NchwMaxColumnsFirst) {
     p.Pad(uniform(0, 1), uniform(0, 2) == 0 ? 1 : 0).CeilMode(uniform(0, 3) == 0);
     return p;
   }, 300, /*some_with_indices=*/false);
+}
+
+// NCHW max pooling k2s2 across columns on rows 4-64 wide, which every
+// target with rows between half a vector and a vector of outputs takes as
+// column pairs: windows of two rows each their own (stepped through without
+// per-row lookups) or, with padding, dilation or ceil mode, not.
+TEST_P(Sweep2D, NchwMaxColumnPairs) {
+  FocusedSweep(9191, [](const auto& uniform) {
+    Problem2D p(Op::kMax, Layout::kNCHW, uniform(1, 2), uniform(1, 4), uniform(2, 12), uniform(4, 64));
+    p.Kernel(2, 2).Stride(uniform(2, 3), 2).Dilation(uniform(1, 2), 1);
+    p.Pad(uniform(0, 3) == 0 ? 1 : 0, 0).CeilMode(uniform(0, 3) == 0);
+    return p;
+  }, 300, /*some_with_indices=*/false);
+}
+
+// One NaN in finite data, or one -0 among +0s, anywhere in an NCHW plane:
+// the kernels that fold columns first when a plane holds neither, and
+// recompute it exactly when it does, must notice a single one wherever it
+// lies (k2 and k3 stride 2 on rows 5-36 wide: column pairs and columns first
+// on every target).
+TEST_P(Sweep2D, NchwMaxNoticesOneSpecialValue) {
+  std::mt19937_64 rng(3131);
+  int i = 0;
+  for (const int64_t k : {2, 3}) {
+    for (const int64_t w : {5, 6, 12, 14, 20, 28, 30, 36}) {
+      const int64_t h = 5, plane = h * w;
+      Problem2D p(Op::kMax, Layout::kNCHW, 1, 2, h, w);
+      p.Kernel(k, k).Stride(2, 2);
+      const std::vector<float> finite = RandomData(static_cast<size_t>(2 * plane), rng, 1 << 30, false);
+      const std::vector<float> zeros(static_cast<size_t>(2 * plane), 0.0f);
+      for (int64_t at = plane; at < 2 * plane; ++at) {  // the second plane
+        SCOPED_TRACE(p.ToString() + ": one NaN or -0 at " + std::to_string(at));
+        std::vector<float> data = finite;
+        data[static_cast<size_t>(at)] = std::numeric_limits<float>::quiet_NaN();
+        ExpectDataLikeReference(p, data, false, i++);
+        data = zeros;
+        data[static_cast<size_t>(at)] = -0.0f;
+        ExpectDataLikeReference(p, data, false, i++);
+        if (::testing::Test::HasFatalFailure()) return;
+      }
+    }
+  }
 }
 
 // NCHW max pooling with kernels over a thousand rows tall on inputs tall
