@@ -595,7 +595,7 @@ bool AvgPool3x3Stride1NCHW(D d, const internal::Plan& plan, const float* HWY_RES
 // Calls f(d) with the widest vector tag whose strips cover out_w (the last
 // strip overlaps its predecessor) unless 8-lane strips compute over a fifth
 // fewer lanes, and returns true; false if out_w is narrower than every
-// vector. Zen 5, AVX3, widths 17-56: 16 lanes took 0.94x the time of 8 at
+// vector. On AVX3 here, widths 17-56: 16 lanes took 0.94x the time of 8 at
 // 35 and 56 (48 and 64 lanes computed against 40 and 56), 1.07-1.09x at 17,
 // 19, 20 and 24 (32 against 24), the same at 28.
 template <class F>
