@@ -872,6 +872,7 @@ HWY_INLINE void StoreColumnMaxima(D d, const ColumnsFirstWindow& w, int64_t widt
 // Whether every window holds two rows of its own, the first `stride` rows
 // below the previous window's (k2s2 without padding on H).
 inline bool UniformRowPairs(const internal::Axis& ah, const std::vector<WindowRows>& windows) {
+  if (windows.empty()) return false;
   for (int64_t oh = 0; oh < ah.out; ++oh) {
     const WindowRows& w = windows[static_cast<size_t>(oh)];
     if (w.count != 2 || w.first_new != 0 || w.first != windows[0].first + oh * ah.stride) return false;
