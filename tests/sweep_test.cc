@@ -187,13 +187,17 @@ TEST_P(Sweep2D, NchwMaxCommonShapes) {
 // recompute the other planes: rows below, around and above a vector wide,
 // including those between half a vector and a vector that k2 without
 // column padding takes as column pairs, under any kernel height, stride,
-// padding and dilation across rows.
+// padding (also beyond PyTorch's limit) and dilation across rows.
 TEST_P(Sweep2D, NchwMaxColumnsFirst) {
   FocusedSweep(8686, [](const auto& uniform) {
     const int64_t kw = uniform(2, 3);
     Problem2D p(Op::kMax, Layout::kNCHW, uniform(1, 2), uniform(1, 4), uniform(1, 12), uniform(1, 64));
     p.Kernel(uniform(1, 3), kw).Stride(uniform(1, 3), 2).Dilation(uniform(1, 2), 1);
     p.Pad(uniform(0, 1), uniform(0, 2) == 0 ? 1 : 0).CeilMode(uniform(0, 3) == 0);
+    if (uniform(0, 5) == 0) {  // output rows whose windows lie in the padding, then full ones
+      const int64_t pw = p.c_problem().pad_begin[1];
+      p.PadLimit(SIMDPOOL_PAD_LIMIT_NONE).Pad(uniform(2, 6), pw, uniform(0, 6), pw);
+    }
     return p;
   }, 300, /*some_with_indices=*/false);
 }
