@@ -643,6 +643,31 @@ inline std::vector<WindowRows> MakeWindowRows(const internal::Axis& ah) {
   return windows;
 }
 
+// Output rows [begin, end): the first run of steady windows, `rows` rows
+// each, the last rows - 2 of them new (k3s2 shares one with the window
+// before, k2s2 none), each window `stride` rows below the one before. The
+// windows before the run all hold rows, or the run is empty. Kernels step
+// through such a run's rows with no lookup per output row.
+struct SteadyRun {
+  SteadyRun(const internal::Axis& ah, const std::vector<WindowRows>& windows, int64_t rows) {
+    const auto steady = [&](int64_t oh) {
+      const WindowRows& w = windows[static_cast<size_t>(oh)];
+      return w.count == rows && w.first_new == rows - 2;
+    };
+    while (begin < ah.out && !steady(begin)) {
+      if (windows[static_cast<size_t>(begin)].count == 0) return;
+      ++begin;
+    }
+    end = begin;
+    while (end < ah.out && steady(end) &&
+           windows[static_cast<size_t>(end)].first ==
+               windows[static_cast<size_t>(begin)].first + (end - begin) * ah.stride) {
+      ++end;
+    }
+  }
+  int64_t begin = 0, end = 0;
+};
+
 // The geometry of a stride-2 kernel kKernel (2 or 3) wide, dilation 1 across
 // columns. The vector of outputs from ow has its last two taps in the even
 // and odd lanes E, O of the column maxima from column Base(ow); for k3 the
@@ -655,7 +680,8 @@ struct ColumnsFirstGeometry {
         out(plan.w.out),
         pad(plan.w.pad_begin),
         full_end(out / lanes * lanes),
-        windows(MakeWindowRows(plan.h)) {
+        windows(MakeWindowRows(plan.h)),
+        steady(plan.h, windows, kKernel) {
     // Vectors from ow in [unmasked_begin, unmasked_end), ow a multiple of
     // the lanes, read only columns inside the row.
     int64_t unmasked_begin = 0;
@@ -664,24 +690,6 @@ struct ColumnsFirstGeometry {
     while (Base(unmasked_end) + 2 * lanes <= width) unmasked_end += lanes;
     head_end = std::min(unmasked_begin, full_end);
     body_end = std::max(head_end, std::min(unmasked_end, full_end));
-    // The first run of steady windows: kKernel rows, the last kKernel - 2
-    // of them new, each window `stride` rows below the one before; the
-    // windows before it all hold rows, or the run is left empty.
-    const auto steady = [&](int64_t oh) {
-      const WindowRows& w = windows[static_cast<size_t>(oh)];
-      return w.count == kKernel && w.first_new == kKernel - 2;
-    };
-    const int64_t out_h = plan.h.out;
-    while (steady_begin < out_h && !steady(steady_begin)) {
-      if (windows[static_cast<size_t>(steady_begin)].count == 0) return;
-      ++steady_begin;
-    }
-    steady_end = steady_begin;
-    while (steady_end < out_h && steady(steady_end) &&
-           windows[static_cast<size_t>(steady_end)].first ==
-               windows[static_cast<size_t>(steady_begin)].first + (steady_end - steady_begin) * plan.h.stride) {
-      ++steady_end;
-    }
   }
   int64_t Base(int64_t ow) const { return 2 * ow - pad + kKernel - 2; }
 
@@ -691,7 +699,7 @@ struct ColumnsFirstGeometry {
   // overlaps its predecessor if full_end < out.
   int64_t full_end, head_end = 0, body_end = 0;
   std::vector<WindowRows> windows;  // by output row
-  int64_t steady_begin = 0, steady_end = 0;  // output rows
+  SteadyRun steady;
 };
 
 // The window rows of one output row, in memory: `rows[0, num_rows)`, of
@@ -854,8 +862,8 @@ bool MaxPlaneColumnsFirst(D d, const internal::Plan& plan, const ColumnsFirstGeo
   int64_t oh = 0;
   // In place, the steady windows' rows are stepped through with no lookup
   // per output row (alexnet NCHW: 0.85x the time, resnet 0.90-0.92x).
-  if (kRows == kKernel && copies == nullptr && !prefetch && g.steady_begin < g.steady_end) {
-    for (; oh < g.steady_begin; ++oh, out += g.out) {  // windows with rows (see steady_begin)
+  if (kRows == kKernel && copies == nullptr && !prefetch && g.steady.begin < g.steady.end) {
+    for (; oh < g.steady.begin; ++oh, out += g.out) {  // windows with rows (see SteadyRun)
       const WindowRows& window = g.windows[static_cast<size_t>(oh)];
       FindWindowRows<0>(plan, window, src, p, nullptr, rows);
       ColumnsFirstRow<kKernel, 0>(d, g, ColumnsFirstWindow{rows, window.count, window.first_new}, lane_below,
@@ -864,7 +872,7 @@ bool MaxPlaneColumnsFirst(D d, const internal::Plan& plan, const ColumnsFirstGeo
     const float* steady_rows[kRows];
     const float* first = src + p * plan.in_plane + g.windows[static_cast<size_t>(oh)].first * plan.w.in;
     for (int64_t r = 0; r < kRows; ++r) steady_rows[r] = first + r * ah.dilation * plan.w.in;
-    for (; oh < g.steady_end; ++oh, out += g.out) {
+    for (; oh < g.steady.end; ++oh, out += g.out) {
       ColumnsFirstRow<kKernel, kRows>(d, g, ColumnsFirstWindow{steady_rows, kRows, kRows - 2}, lane_below, sum,
                                       min_bits, out);
       for (int64_t r = 0; r < kRows; ++r) steady_rows[r] += ah.stride * plan.w.in;
@@ -907,21 +915,11 @@ HWY_INLINE void StoreColumnMaxima(D d, const ColumnsFirstWindow& w, int64_t widt
   }
 }
 
-// Whether every window holds two rows of its own, the first `stride` rows
-// below the previous window's (k2s2 without padding on H).
-inline bool UniformRowPairs(const internal::Axis& ah, const std::vector<WindowRows>& windows) {
-  if (windows.empty()) return false;
-  for (int64_t oh = 0; oh < ah.out; ++oh) {
-    const WindowRows& w = windows[static_cast<size_t>(oh)];
-    if (w.count != 2 || w.first_new != 0 || w.first != windows[0].first + oh * ah.stride) return false;
-  }
-  return true;
-}
-
-// The column maxima of a plane whose windows are uniform row pairs, each row
-// `width` wide, one or two vectors (ColumnPairsApply), from `first_row` on:
-// the rows are stepped through, with no lookup per output row (vgg_deep
-// NCHW: 0.8x the time of the general loop in MaxPlaneColumnPairs).
+// The column maxima of a plane whose windows are all one steady run of row
+// pairs (SteadyRun) from `first_row` on, each row `width` wide, one or two
+// vectors (ColumnPairsApply): the rows are stepped through, with no lookup
+// per output row (vgg_deep NCHW: 0.8x the time of the general loop in
+// MaxPlaneColumnPairs).
 template <class D>
 HWY_INLINE void StoreUniformColumnMaxima(D d, const internal::Plan& plan, const float* first_row, int64_t width,
                                          float* HWY_RESTRICT column_max, hn::Vec<D>& sum,
@@ -944,7 +942,8 @@ HWY_INLINE void StoreUniformColumnMaxima(D d, const internal::Plan& plan, const 
 
 // Plane p by column pairs (kRows: the kernel height). `column_max` holds
 // 2 * out_h * out_w floats and `rows` the kernel height; `uniform`: the
-// windows are uniform row pairs and the input is not prefetched. Returns
+// windows are all one steady run of row pairs and the input is not
+// prefetched. Returns
 // false, its outputs to be recomputed, if its input may hold NaN or -0.
 template <int kRows, class D>
 bool MaxPlaneColumnPairs(D d, const internal::Plan& plan, const std::vector<WindowRows>& windows, bool uniform,
@@ -1059,7 +1058,9 @@ bool MaxPoolNCHWColumnsFirst(D d, const internal::Plan& plan, const float* src, 
   if (kKernel == 2 && ColumnPairsApply(plan, lanes)) {
     const std::vector<WindowRows> windows = MakeWindowRows(plan.h);
     // Prefetching inputs take the general loop, which prefetches.
-    const bool uniform = UniformRowPairs(plan.h, windows) && !PrefetchInput(plan);
+    const SteadyRun steady(plan.h, windows, 2);
+    const bool uniform = steady.begin == 0 && steady.end == plan.h.out && steady.end > 0 &&
+                         !PrefetchInput(plan);
     auto column_max = hwy::AllocateAligned<float>(static_cast<size_t>(2 * plan.h.out * plan.w.out));
     if (!column_max) return false;
     return MaxPoolNCHW<2, kKernel, false>(d, plan, src, dst, nullptr, input_rows, [&](int64_t p) {
