@@ -203,6 +203,8 @@ HWY_INLINE void MaxPixelPairNHWC(D d, const internal::Plan& plan, const float* H
   hn::Vec<D> first[kBlocks], second[kBlocks], sum[kBlocks];
   auto unused_index = hn::Zero(di);
   auto unused_probe = hn::Zero(d);
+  // first and second take their pixel's tap (0, 0) below; zero only keeps
+  // GCC from warning that they may be used uninitialized.
   for (int b = 0; b < kBlocks; ++b) first[b] = second[b] = sum[b] = hn::Zero(d);
   for (int64_t i = 0; i < kKH; ++i) {
     for (int64_t j = 0; j < kKW + kSW; ++j) {
@@ -1030,8 +1032,8 @@ HWY_INLINE void StoreUniformColumnMaxima(D d, const internal::Plan& plan, const 
 // Plane p by column pairs (kRows: the kernel height). `column_max` holds
 // 2 * out_h * out_w floats and `rows` the kernel height; `uniform`: the
 // windows are all one steady run of row pairs and the input is not
-// prefetched. Returns
-// false, its outputs to be recomputed, if its input may hold NaN or -0.
+// prefetched. Returns false, its outputs to be recomputed, if its input may
+// hold NaN or -0.
 template <int kRows, class D>
 bool MaxPlaneColumnPairs(D d, const internal::Plan& plan, const std::vector<WindowRows>& windows, bool uniform,
                          const float* HWY_RESTRICT src, float* HWY_RESTRICT dst,
