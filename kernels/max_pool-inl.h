@@ -792,24 +792,33 @@ struct ColumnsFirstGeometry {
 };
 
 // The window rows of one output row, in memory: `rows[0, num_rows)`, of
-// which those from first_new on go into the probe.
+// which those from first_new on go into the probe. Row r is input row h,
+// and h * W = first_offset + r * offset_step (for indices).
 struct ColumnsFirstWindow {
   const float* const* rows;
   int64_t num_rows, first_new;
+  int32_t first_offset, offset_step;
 };
+
+// The plane index (h * W + x) of lanes that are no tap: it loses every tie.
+constexpr int32_t kNoTap = std::numeric_limits<int32_t>::max();
 
 // The column maxima at [x, x + N) (kRows rows if not 0). kMasked: lanes
 // outside the row are -inf (their loads read a neighbouring row or padding).
+// kIndices: `index` receives the plane index of each maximum, the first
+// row's of equal values (kNoTap outside the row).
 // new_sum and new_min_bits receive the probe of the rows from first_new on
 // alone (zero if none), merged into the running probe once per output
 // vector: narrow rows then wait less on the running sum's add latency.
-template <int kRows, bool kMasked, class D>
+template <bool kIndices, int kRows, bool kMasked, class D>
 HWY_INLINE hn::Vec<D> ColumnMax(D d, const ColumnsFirstWindow& w, int64_t x, int64_t width,
-                                hn::Vec<D>& new_sum, hn::Vec<hn::RebindToSigned<D>>& new_min_bits) {
+                                hn::Vec<D>& new_sum, hn::Vec<hn::RebindToSigned<D>>& new_min_bits,
+                                hn::Vec<hn::RebindToSigned<D>>& index) {
   const hn::RebindToSigned<D> di;
   const auto columns = hn::Add(hn::Iota(di, 0), hn::Set(di, static_cast<int32_t>(x)));
   const auto inside = kMasked ? ColumnsInRow(d, columns, width) : hn::FirstN(d, 0);
   auto best = hn::Zero(d);
+  auto row_offset = hn::Set(di, w.first_offset);
   new_sum = hn::Zero(d);
   new_min_bits = hn::Zero(di);
   for (int64_t r = 0; r < (kRows != 0 ? kRows : w.num_rows); ++r) {
@@ -821,103 +830,191 @@ HWY_INLINE hn::Vec<D> ColumnMax(D d, const ColumnsFirstWindow& w, int64_t x, int
     } else if (r > w.first_new) {
       AddToProbe(d, v, new_sum, new_min_bits);
     }
-    best = r == 0 ? v : hn::Max(v, best);
+    if (r == 0) {
+      best = v;
+    } else if (kIndices) {
+      const auto take = hn::Gt(v, best);
+      const auto offset = static_cast<int32_t>(w.first_offset + r * w.offset_step);
+      row_offset = hn::IfThenElse(hn::RebindMask(di, take), hn::Set(di, offset), row_offset);
+      best = kMaxIsSelectionRule ? hn::Max(v, best) : hn::IfThenElse(take, v, best);
+    } else {
+      best = hn::Max(v, best);
+    }
+  }
+  if (kIndices) {
+    index = hn::Add(row_offset, columns);
+    if (kMasked) index = hn::IfThenElse(hn::RebindMask(di, inside), index, hn::Set(di, kNoTap));
   }
   return best;
 }
 
-// A vector whose lane 0 is the column maximum at x (-inf outside the row).
+// A vector whose lane 0 is the column maximum at x (-inf outside the row),
+// and `index` one whose lane 0 is its plane index (kNoTap outside).
 template <class D>
 HWY_INLINE hn::Vec<D> ColumnMaxAt(D d, const ColumnsFirstWindow& w, int64_t x, int64_t width,
-                                  hn::Vec<D>& sum, hn::Vec<hn::RebindToSigned<D>>& min_bits) {
+                                  hn::Vec<D>& sum, hn::Vec<hn::RebindToSigned<D>>& min_bits,
+                                  hn::Vec<hn::RebindToSigned<D>>& index) {
+  const hn::RebindToSigned<D> di;
+  index = hn::Set(di, kNoTap);
   if (x < 0 || x >= width) return hn::Set(d, -kInfinity);
   float best = w.rows[0][x];
+  int64_t best_row = 0;
   for (int64_t r = 0; r < w.num_rows; ++r) {
     if (r >= w.first_new) AddToProbe(d, hn::Set(d, w.rows[r][x]), sum, min_bits);
-    best = std::max(best, w.rows[r][x]);
+    if (w.rows[r][x] > best) {
+      best = w.rows[r][x];
+      best_row = r;
+    }
   }
+  index = hn::Set(di, static_cast<int32_t>(w.first_offset + best_row * w.offset_step + x));
   return hn::Set(d, best);
+}
+
+// Folds tap v into best. Values alone: any order is exact (see above).
+// kIndices: the greater value wins, equal values the smaller plane index,
+// which among a window's taps is the earlier in scan order; for taps
+// without NaN that selects the scan order's first maximum whatever the
+// order they are folded in.
+template <bool kIndices, class D>
+HWY_INLINE void FoldTap(D d, hn::Vec<D> v, hn::Vec<hn::RebindToSigned<D>> index, hn::Vec<D>& best,
+                        hn::Vec<hn::RebindToSigned<D>>& best_index) {
+  if constexpr (kIndices) {
+    const hn::RebindToSigned<D> di;
+    const auto earlier = hn::RebindMask(d, hn::Lt(index, best_index));
+    const auto take = hn::Or(hn::Gt(v, best), hn::And(hn::Eq(v, best), earlier));
+    best = hn::IfThenElse(take, v, best);
+    best_index = hn::IfThenElse(hn::RebindMask(di, take), index, best_index);
+  } else {
+    (void)d;
+    (void)index;
+    (void)best_index;
+    best = hn::Max(v, best);
+  }
 }
 
 // Highway's lane-permutation indices for tag D.
 template <class D>
 using LaneIndices = decltype(hn::IndicesFromVec(D(), hn::Zero(hn::RebindToSigned<D>())));
 
-// The outputs from ow. k3: `carry` is the column maximum at Base(ow) - 1 in
-// lane 0, and on return that of the vector from ow + N (the odd lanes one
-// lane up). kMasked: unless the vector's columns are all inside the row.
-template <int kKernel, int kRows, bool kMasked, class D>
+// TableLookupLanes of int32 lanes with the indices of float tag D.
+template <class D>
+HWY_INLINE hn::Vec<hn::RebindToSigned<D>> LookupIndexLanes(D d, hn::Vec<hn::RebindToSigned<D>> v,
+                                                           LaneIndices<D> lanes) {
+  return hn::BitCast(hn::RebindToSigned<D>(), hn::TableLookupLanes(hn::BitCast(d, v), lanes));
+}
+
+// The outputs from ow (and kIndices their plane indices in `index`). k3:
+// `carry` is the column maximum at Base(ow) - 1 in lane 0 (its index in
+// carry_index), and on return that of the vector from ow + N (the odd
+// lanes one lane up). kMasked: unless the vector's columns are all inside
+// the row.
+template <bool kIndices, int kKernel, int kRows, bool kMasked, class D>
 HWY_INLINE hn::Vec<D> ColumnsFirstVector(D d, const ColumnsFirstGeometry<kKernel>& g,
                                          const ColumnsFirstWindow& w, int64_t ow,
                                          LaneIndices<D> lane_below, hn::Vec<D>& carry,
-                                         hn::Vec<D>& sum, hn::Vec<hn::RebindToSigned<D>>& min_bits) {
+                                         hn::Vec<hn::RebindToSigned<D>>& carry_index,
+                                         hn::Vec<D>& sum, hn::Vec<hn::RebindToSigned<D>>& min_bits,
+                                         hn::Vec<hn::RebindToSigned<D>>& index) {
+  const hn::RebindToSigned<D> di;
   const int64_t N = static_cast<int64_t>(hn::Lanes(d));
   const int64_t b = g.Base(ow);
   const bool masked = kMasked && (b < 0 || b + 2 * N > g.width);
   auto lo_sum = hn::Zero(d), hi_sum = lo_sum;
-  auto lo_min_bits = hn::Zero(hn::RebindToSigned<D>()), hi_min_bits = lo_min_bits;
-  const auto lo = masked ? ColumnMax<kRows, true>(d, w, b, g.width, lo_sum, lo_min_bits)
-                         : ColumnMax<kRows, false>(d, w, b, g.width, lo_sum, lo_min_bits);
-  const auto hi = masked ? ColumnMax<kRows, true>(d, w, b + N, g.width, hi_sum, hi_min_bits)
-                         : ColumnMax<kRows, false>(d, w, b + N, g.width, hi_sum, hi_min_bits);
+  auto lo_min_bits = hn::Zero(di), hi_min_bits = lo_min_bits;
+  auto lo_index = hn::Zero(di), hi_index = lo_index;
+  const auto lo = masked ? ColumnMax<kIndices, kRows, true>(d, w, b, g.width, lo_sum, lo_min_bits, lo_index)
+                         : ColumnMax<kIndices, kRows, false>(d, w, b, g.width, lo_sum, lo_min_bits, lo_index);
+  const auto hi = masked
+                      ? ColumnMax<kIndices, kRows, true>(d, w, b + N, g.width, hi_sum, hi_min_bits, hi_index)
+                      : ColumnMax<kIndices, kRows, false>(d, w, b + N, g.width, hi_sum, hi_min_bits, hi_index);
   MergeProbe(d, hn::Add(lo_sum, hi_sum), hn::Min(lo_min_bits, hi_min_bits), sum, min_bits);
-  const auto even = hn::ConcatEven(d, hi, lo), odd = hn::ConcatOdd(d, hi, lo);
-  auto result = hn::Max(even, odd);
+  const auto odd = hn::ConcatOdd(d, hi, lo);
+  const auto odd_index = kIndices ? hn::ConcatOdd(di, hi_index, lo_index) : lo_index;
+  auto result = hn::ConcatEven(d, hi, lo);
+  index = kIndices ? hn::ConcatEven(di, hi_index, lo_index) : lo_index;
+  FoldTap<kIndices>(d, odd, odd_index, result, index);
   if (kKernel == 3) {
     const auto odd_up = hn::TableLookupLanes(odd, lane_below);
-    result = hn::Max(result, hn::IfThenElse(hn::FirstN(d, 1), carry, odd_up));
+    const auto odd_up_index = kIndices ? LookupIndexLanes(d, odd_index, lane_below) : lo_index;
+    const auto first = hn::FirstN(d, 1);
+    FoldTap<kIndices>(d, hn::IfThenElse(first, carry, odd_up),
+                      hn::IfThenElse(hn::RebindMask(di, first), carry_index, odd_up_index), result, index);
     carry = odd_up;
+    carry_index = odd_up_index;
+  }
+  if (kIndices && masked) {  // windows without a column inside the row: index -1
+    const auto no_tap = hn::Eq(index, hn::Set(di, kNoTap));
+    index = hn::IfThenElse(no_tap, hn::Set(di, -1), index);
   }
   return result;
 }
 
-// One output row (kRows window rows if not 0). lane_below: lane i takes
-// lane i - 1, lane 0 the last.
-template <int kKernel, int kRows, class D>
+// One output row (kRows window rows if not 0), and kIndices its indices.
+// lane_below: lane i takes lane i - 1, lane 0 the last.
+template <bool kIndices, int kKernel, int kRows, class D>
 HWY_INLINE void ColumnsFirstRow(D d, const ColumnsFirstGeometry<kKernel>& g, const ColumnsFirstWindow& w,
                                 LaneIndices<D> lane_below, hn::Vec<D>& sum,
-                                hn::Vec<hn::RebindToSigned<D>>& min_bits, float* HWY_RESTRICT out) {
+                                hn::Vec<hn::RebindToSigned<D>>& min_bits, float* HWY_RESTRICT out,
+                                int64_t* HWY_RESTRICT out_index) {
+  const hn::RebindToSigned<D> di;
   const int64_t N = static_cast<int64_t>(hn::Lanes(d));
-  auto carry = kKernel == 3 ? ColumnMaxAt(d, w, g.Base(0) - 1, g.width, sum, min_bits) : hn::Zero(d);
+  auto carry_index = hn::Zero(di), index = carry_index;
+  auto carry = kKernel == 3 ? ColumnMaxAt(d, w, g.Base(0) - 1, g.width, sum, min_bits, carry_index) : hn::Zero(d);
   if (g.out < N) {  // narrower than a vector: through a buffer
     HWY_ALIGN float buffer[HWY_MAX_BYTES / sizeof(float)];
-    hn::Store(ColumnsFirstVector<kKernel, kRows, true>(d, g, w, 0, lane_below, carry, sum, min_bits), d,
-              buffer);
+    HWY_ALIGN int64_t index_buffer[HWY_MAX_BYTES / sizeof(float)];
+    hn::Store(ColumnsFirstVector<kIndices, kKernel, kRows, true>(d, g, w, 0, lane_below, carry, carry_index, sum,
+                                                                 min_bits, index),
+              d, buffer);
     std::copy(buffer, buffer + g.out, out);
+    if (kIndices) {
+      StoreIndices<false>(di, index, index_buffer);
+      std::copy(index_buffer, index_buffer + g.out, out_index);
+    }
     return;
   }
+  const auto store = [&](hn::Vec<D> v, int64_t ow) {
+    hn::StoreU(v, d, out + ow);
+    if (kIndices) StoreIndices<false>(di, index, out_index + ow);
+  };
   int64_t ow = 0;
   for (; ow < g.head_end; ow += N) {
-    hn::StoreU(ColumnsFirstVector<kKernel, kRows, true>(d, g, w, ow, lane_below, carry, sum, min_bits), d,
-               out + ow);
+    store(ColumnsFirstVector<kIndices, kKernel, kRows, true>(d, g, w, ow, lane_below, carry, carry_index, sum,
+                                                             min_bits, index),
+          ow);
   }
   for (; ow < g.body_end; ow += N) {
-    hn::StoreU(ColumnsFirstVector<kKernel, kRows, false>(d, g, w, ow, lane_below, carry, sum, min_bits), d,
-               out + ow);
+    store(ColumnsFirstVector<kIndices, kKernel, kRows, false>(d, g, w, ow, lane_below, carry, carry_index, sum,
+                                                              min_bits, index),
+          ow);
   }
   for (; ow < g.full_end; ow += N) {
-    hn::StoreU(ColumnsFirstVector<kKernel, kRows, true>(d, g, w, ow, lane_below, carry, sum, min_bits), d,
-               out + ow);
+    store(ColumnsFirstVector<kIndices, kKernel, kRows, true>(d, g, w, ow, lane_below, carry, carry_index, sum,
+                                                             min_bits, index),
+          ow);
   }
   if (g.full_end < g.out) {  // the last vector overlaps its predecessor
     ow = g.out - N;
     // Its carry, column Base(ow) - 1, is odd lane ow - full_end + N - 1 of
     // the previous vector: lane out - full_end of `carry`.
     if (kKernel == 3) {
-      const hn::RebindToSigned<D> di;
-      carry = hn::TableLookupLanes(
-          carry, hn::IndicesFromVec(d, hn::Set(di, static_cast<int32_t>(g.out - g.full_end))));
+      const auto lane = hn::IndicesFromVec(d, hn::Set(di, static_cast<int32_t>(g.out - g.full_end)));
+      carry = hn::TableLookupLanes(carry, lane);
+      if (kIndices) carry_index = LookupIndexLanes(d, carry_index, lane);
     }
-    hn::StoreU(ColumnsFirstVector<kKernel, kRows, true>(d, g, w, ow, lane_below, carry, sum, min_bits), d,
-               out + ow);
+    store(ColumnsFirstVector<kIndices, kKernel, kRows, true>(d, g, w, ow, lane_below, carry, carry_index, sum,
+                                                             min_bits, index),
+          ow);
   }
 }
 
 // Points rows[0, count) at the window rows of plane p (kCount: count if
 // not 0), from `copies` unless that is null (every row read in place).
+// Returns the window of those rows.
 template <int kCount>
-HWY_INLINE void FindWindowRows(const internal::Plan& plan, const WindowRows& window, const float* src,
-                               int64_t p, InPlaceRows* copies, const float** rows) {
+HWY_INLINE ColumnsFirstWindow FindWindowRows(const internal::Plan& plan, const WindowRows& window,
+                                             const float* src, int64_t p, InPlaceRows* copies,
+                                             const float** rows) {
   const int64_t count = kCount != 0 ? kCount : window.count;
   const int64_t dh = plan.h.dilation;
   if (copies == nullptr) {
@@ -926,14 +1023,16 @@ HWY_INLINE void FindWindowRows(const internal::Plan& plan, const WindowRows& win
   } else {
     for (int64_t r = 0; r < count; ++r) rows[r] = copies->Row(src, p, window.first + r * dh);
   }
+  return ColumnsFirstWindow{rows, count, window.first_new, static_cast<int32_t>(window.first * plan.w.in),
+                            static_cast<int32_t>(dh * plan.w.in)};
 }
 
-// Plane p columns first (kRows: the kernel height). Returns false, its
-// outputs to be recomputed, if its input may hold NaN or -0. `rows` has
-// room for the kernel height.
-template <int kKernel, int kRows, class D>
+// Plane p columns first (kRows: the kernel height), and kIndices its
+// indices. Returns false, its outputs to be recomputed, if its input may
+// hold NaN, or without indices -0. `rows` has room for the kernel height.
+template <bool kIndices, int kKernel, int kRows, class D>
 bool MaxPlaneColumnsFirst(D d, const internal::Plan& plan, const ColumnsFirstGeometry<kKernel>& g,
-                          const float* HWY_RESTRICT src, float* HWY_RESTRICT dst,
+                          const float* HWY_RESTRICT src, float* HWY_RESTRICT dst, int64_t* HWY_RESTRICT indices,
                           InPlaceRows& input_rows, const float** rows, int64_t p) {
   const hn::RebindToSigned<D> di;
   const int64_t N = static_cast<int64_t>(hn::Lanes(d));
@@ -948,45 +1047,49 @@ bool MaxPlaneColumnsFirst(D d, const internal::Plan& plan, const ColumnsFirstGeo
   input_rows.NewPlane();
   InPlaceRows* copies = input_rows.PlaneInPlace(p) ? nullptr : &input_rows;
   float* out = dst + p * ah.out * g.out;
+  int64_t* out_index = kIndices ? indices + p * ah.out * g.out : nullptr;
+  const auto next_row = [&] {
+    out += g.out;
+    if (kIndices) out_index += g.out;
+  };
   int64_t oh = 0;
   // In place, the steady windows' rows are stepped through with no lookup
   // per output row (alexnet NCHW: 0.85x the time, resnet 0.90-0.92x).
   if (kRows == kKernel && copies == nullptr && !prefetch && g.steady.begin < g.steady.end) {
-    for (; oh < g.steady.begin; ++oh, out += g.out) {  // windows with rows (see SteadyRun)
-      const WindowRows& window = g.windows[static_cast<size_t>(oh)];
-      FindWindowRows<0>(plan, window, src, p, nullptr, rows);
-      ColumnsFirstRow<kKernel, 0>(d, g, ColumnsFirstWindow{rows, window.count, window.first_new}, lane_below,
-                                  sum, min_bits, out);
+    for (; oh < g.steady.begin; ++oh, next_row()) {  // windows with rows (see SteadyRun)
+      const ColumnsFirstWindow w = FindWindowRows<0>(plan, g.windows[static_cast<size_t>(oh)], src, p, nullptr, rows);
+      ColumnsFirstRow<kIndices, kKernel, 0>(d, g, w, lane_below, sum, min_bits, out, out_index);
     }
     const float* steady_rows[kRows];
-    const float* first = src + p * plan.in_plane + g.windows[static_cast<size_t>(oh)].first * plan.w.in;
-    for (int64_t r = 0; r < kRows; ++r) steady_rows[r] = first + r * ah.dilation * plan.w.in;
-    for (; oh < g.steady.end; ++oh, out += g.out) {
-      ColumnsFirstRow<kKernel, kRows>(d, g, ColumnsFirstWindow{steady_rows, kRows, kRows - 2}, lane_below, sum,
-                                      min_bits, out);
-      for (int64_t r = 0; r < kRows; ++r) steady_rows[r] += ah.stride * plan.w.in;
+    ColumnsFirstWindow w = FindWindowRows<kRows>(plan, g.windows[static_cast<size_t>(oh)], src, p, nullptr,
+                                                 steady_rows);
+    const int64_t step = ah.stride * plan.w.in;
+    for (; oh < g.steady.end; ++oh, next_row()) {
+      ColumnsFirstRow<kIndices, kKernel, kRows>(d, g, w, lane_below, sum, min_bits, out, out_index);
+      for (int64_t r = 0; r < kRows; ++r) steady_rows[r] += step;
+      w.first_offset += static_cast<int32_t>(step);
     }
   }
-  for (; oh < ah.out; ++oh, out += g.out) {
+  for (; oh < ah.out; ++oh, next_row()) {
     const WindowRows& window = g.windows[static_cast<size_t>(oh)];
-    if (window.count == 0) {  // no input row: -inf
+    if (window.count == 0) {  // no input row: -inf, index -1
       std::fill(out, out + g.out, -kInfinity);
+      if (kIndices) std::fill(out_index, out_index + g.out, int64_t{-1});
       continue;
     }
     if (prefetch) PrefetchNextOutputRow(plan, src, p, oh);
     // Steady states: k3s2 shares one row with the previous output row,
     // k2s2 none.
     if (window.count == kRows && window.first_new == kRows - 2) {
-      FindWindowRows<kRows>(plan, window, src, p, copies, rows);
-      ColumnsFirstRow<kKernel, kRows>(d, g, ColumnsFirstWindow{rows, kRows, kRows - 2}, lane_below, sum,
-                                      min_bits, out);
+      const ColumnsFirstWindow w = FindWindowRows<kRows>(plan, window, src, p, copies, rows);
+      ColumnsFirstRow<kIndices, kKernel, kRows>(d, g, w, lane_below, sum, min_bits, out, out_index);
     } else {
-      FindWindowRows<0>(plan, window, src, p, copies, rows);
-      ColumnsFirstRow<kKernel, 0>(d, g, ColumnsFirstWindow{rows, window.count, window.first_new},
-                                  lane_below, sum, min_bits, out);
+      const ColumnsFirstWindow w = FindWindowRows<0>(plan, window, src, p, copies, rows);
+      ColumnsFirstRow<kIndices, kKernel, 0>(d, g, w, lane_below, sum, min_bits, out, out_index);
     }
   }
-  return OrderFree(d, sum, min_bits);
+  // With indices, ties (-0 among them) are settled by the index.
+  return kIndices ? hn::AllFalse(d, hn::IsNaN(sum)) : OrderFree(d, sum, min_bits);
 }
 
 // Stores the column maxima of window w at columns [0, width) (width at
@@ -997,9 +1100,11 @@ HWY_INLINE void StoreColumnMaxima(D d, const ColumnsFirstWindow& w, int64_t widt
   const int64_t N = static_cast<int64_t>(hn::Lanes(d));
   auto part_sum = sum;
   auto part_min_bits = min_bits;
+  auto unused_index = part_min_bits;
   for (int64_t x = 0; x < width; x += N) {
     x = std::min(x, width - N);  // the last vector overlaps its predecessor
-    hn::StoreU(ColumnMax<kRows, false>(d, w, x, width, part_sum, part_min_bits), d, row_max + x);
+    hn::StoreU(ColumnMax<false, kRows, false>(d, w, x, width, part_sum, part_min_bits, unused_index), d,
+               row_max + x);
     MergeProbe(d, part_sum, part_min_bits, sum, min_bits);
   }
 }
@@ -1058,11 +1163,10 @@ bool MaxPlaneColumnPairs(D d, const internal::Plan& plan, const std::vector<Wind
       if (prefetch) PrefetchNextOutputRow(plan, src, p, oh);
       // Every load stays inside its row: rows are read in place.
       if (window.count == kRows && window.first_new == 0) {  // k2s2: rows used once
-        FindWindowRows<kRows>(plan, window, src, p, nullptr, rows);
-        StoreColumnMaxima<kRows>(d, ColumnsFirstWindow{rows, kRows, 0}, width, sum, min_bits, row_max);
+        StoreColumnMaxima<kRows>(d, FindWindowRows<kRows>(plan, window, src, p, nullptr, rows), width, sum,
+                                 min_bits, row_max);
       } else {
-        FindWindowRows<0>(plan, window, src, p, nullptr, rows);
-        StoreColumnMaxima<0>(d, ColumnsFirstWindow{rows, window.count, window.first_new}, width, sum, min_bits,
+        StoreColumnMaxima<0>(d, FindWindowRows<0>(plan, window, src, p, nullptr, rows), width, sum, min_bits,
                              row_max);
       }
     }
@@ -1137,14 +1241,15 @@ bool MaxPoolNCHW(D d, const internal::Plan& plan, const float* HWY_RESTRICT src,
 }
 
 #if HWY_TARGET != HWY_SCALAR
-// Max values of a stride-2 kernel kKernel wide: columns first, each plane
-// that may hold NaN or -0 by the exact kernel.
-template <int kKernel, class D>
-bool MaxPoolNCHWColumnsFirst(D d, const internal::Plan& plan, const float* src, float* dst,
+// Max of a stride-2 kernel kKernel wide (and kIndices the indices):
+// columns first, each plane that may hold NaN (or, without indices, -0) by
+// the exact kernel.
+template <bool kIndices, int kKernel, class D>
+bool MaxPoolNCHWColumnsFirst(D d, const internal::Plan& plan, const float* src, float* dst, int64_t* indices,
                              InPlaceRows& input_rows) {
   const int64_t lanes = static_cast<int64_t>(hn::Lanes(d));
   std::vector<const float*> window_rows(static_cast<size_t>(plan.h.kernel));
-  if (kKernel == 2 && ColumnPairsApply(plan, lanes)) {
+  if (!kIndices && kKernel == 2 && ColumnPairsApply(plan, lanes)) {
     const std::vector<WindowRows> windows = MakeWindowRows(plan.h);
     // Prefetching inputs take the general loop, which prefetches.
     const SteadyRun steady(plan.h, windows, 2);
@@ -1157,9 +1262,9 @@ bool MaxPoolNCHWColumnsFirst(D d, const internal::Plan& plan, const float* src, 
     });
   }
   const ColumnsFirstGeometry<kKernel> geometry(plan, lanes);
-  return MaxPoolNCHW<2, kKernel, false>(d, plan, src, dst, nullptr, input_rows, [&](int64_t p) {
-    return MaxPlaneColumnsFirst<kKernel, kKernel>(d, plan, geometry, src, dst, input_rows,
-                                                  window_rows.data(), p);
+  return MaxPoolNCHW<2, kKernel, kIndices>(d, plan, src, dst, indices, input_rows, [&](int64_t p) {
+    return MaxPlaneColumnsFirst<kIndices, kKernel, kKernel>(d, plan, geometry, src, dst, indices, input_rows,
+                                                            window_rows.data(), p);
   });
 }
 #endif
@@ -1174,9 +1279,9 @@ bool MaxPoolNCHWWith(D d, const internal::Plan& plan, const float* src, float* d
   const int64_t s = plan.w.stride, k = plan.w.kernel, dw = plan.w.dilation;
   const auto exact_only = [](int64_t) { return false; };
 #if HWY_TARGET != HWY_SCALAR
-  // Values of stride-2 k2/k3 rows (ResNet, VGG, AlexNet): columns first.
-  if (!kIndices && dw == 1 && s == 2 && k == 2) return MaxPoolNCHWColumnsFirst<2>(d, plan, src, dst, rows);
-  if (!kIndices && dw == 1 && s == 2 && k == 3) return MaxPoolNCHWColumnsFirst<3>(d, plan, src, dst, rows);
+  // Stride-2 k2/k3 rows (ResNet, VGG, AlexNet): columns first.
+  if (dw == 1 && s == 2 && k == 2) return MaxPoolNCHWColumnsFirst<kIndices, 2>(d, plan, src, dst, indices, rows);
+  if (dw == 1 && s == 2 && k == 3) return MaxPoolNCHWColumnsFirst<kIndices, 3>(d, plan, src, dst, indices, rows);
 #endif
   // The common ResNet/VGG/AlexNet/Inception shapes get fixed trip counts
   // (kernel specialisations assume dilation 1).
