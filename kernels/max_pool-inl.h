@@ -680,31 +680,50 @@ inline bool ColumnPairsApply(const internal::Plan& plan, int64_t lanes) {
 }
 
 #if HWY_TARGET != HWY_SCALAR
-// A probe for NaN and -0 among the values added: a running sum turns NaN
-// with a NaN (or with both infinities: a false alarm), and -0 is the least
-// int32 of the float bits. (Plain vectors, not a class: SVE vectors cannot
-// be members.) MergeProbe adds a partial probe, of other values, to a
-// running one; AddToProbe adds one vector of values.
-template <class D>
-HWY_INLINE void MergeProbe(D d, hn::Vec<D> part_sum, hn::Vec<hn::RebindToSigned<D>> part_min_bits,
-                           hn::Vec<D>& sum, hn::Vec<hn::RebindToSigned<D>>& min_bits) {
-  sum = hn::Add(sum, part_sum);
-  min_bits = hn::Min(min_bits, part_min_bits);
-  (void)d;
-}
-
-template <class D>
-HWY_INLINE void AddToProbe(D d, hn::Vec<D> v, hn::Vec<D>& sum,
-                           hn::Vec<hn::RebindToSigned<D>>& min_bits) {
-  MergeProbe(d, v, hn::BitCast(hn::RebindToSigned<D>(), v), sum, min_bits);
-}
-
-// True if no value added to the probe was NaN or -0.
-template <class D>
-HWY_INLINE bool OrderFree(D d, hn::Vec<D> sum, hn::Vec<hn::RebindToSigned<D>> min_bits) {
+// A probe for the values that make a plane's fold order matter, among
+// those added. Values alone: NaN and -0. A running sum turns NaN with a NaN
+// (or with both infinities: a false alarm), and `bits` keeps the least
+// int32 of the float bits, which -0 is. With indices (kIndices), ties are
+// settled by the index and only NaN matters: `bits` keeps the greatest of
+// the float bits without their sign, above +inf's for a NaN, on the integer
+// pipes (AVX3: maxpool_indices NCHW 0.93-0.99x the time of a sum), and `sum`
+// stays zero. (Plain vectors, not a class: SVE vectors cannot be members.)
+// StartProbe makes the probe of one vector, MergeProbe adds a partial
+// probe, of other values, to a running one, and AddToProbe one vector.
+template <bool kIndices, class D>
+HWY_INLINE void StartProbe(D d, hn::Vec<D> v, hn::Vec<D>& sum, hn::Vec<hn::RebindToSigned<D>>& bits) {
   const hn::RebindToSigned<D> di;
+  sum = kIndices ? hn::Zero(d) : v;
+  bits = kIndices ? hn::And(hn::BitCast(di, v), hn::Set(di, 0x7FFFFFFF)) : hn::BitCast(di, v);
+}
+
+template <bool kIndices, class D>
+HWY_INLINE void MergeProbe(D d, hn::Vec<D> part_sum, hn::Vec<hn::RebindToSigned<D>> part_bits,
+                           hn::Vec<D>& sum, hn::Vec<hn::RebindToSigned<D>>& bits) {
+  (void)d;
+  if (kIndices) {
+    bits = hn::Max(bits, part_bits);
+  } else {
+    sum = hn::Add(sum, part_sum);
+    bits = hn::Min(bits, part_bits);
+  }
+}
+
+template <bool kIndices, class D>
+HWY_INLINE void AddToProbe(D d, hn::Vec<D> v, hn::Vec<D>& sum, hn::Vec<hn::RebindToSigned<D>>& bits) {
+  auto v_sum = sum;
+  auto v_bits = bits;
+  StartProbe<kIndices>(d, v, v_sum, v_bits);
+  MergeProbe<kIndices>(d, v_sum, v_bits, sum, bits);
+}
+
+// True if no value added to the probe makes the fold order matter.
+template <bool kIndices, class D>
+HWY_INLINE bool OrderFree(D d, hn::Vec<D> sum, hn::Vec<hn::RebindToSigned<D>> bits) {
+  const hn::RebindToSigned<D> di;
+  if (kIndices) return hn::AllFalse(di, hn::Gt(bits, hn::Set(di, 0x7F800000)));
   return hn::AllFalse(d, hn::IsNaN(sum)) &&
-         hn::AllFalse(di, hn::Eq(min_bits, hn::Set(di, std::numeric_limits<int32_t>::min())));
+         hn::AllFalse(di, hn::Eq(bits, hn::Set(di, std::numeric_limits<int32_t>::min())));
 }
 
 // The input rows of one output row's window, the same in every plane:
@@ -807,12 +826,12 @@ constexpr int32_t kNoTap = std::numeric_limits<int32_t>::max();
 // outside the row are -inf (their loads read a neighbouring row or padding).
 // kIndices: `index` receives the plane index of each maximum, the first
 // row's of equal values (kNoTap outside the row).
-// new_sum and new_min_bits receive the probe of the rows from first_new on
+// new_sum and new_bits receive the probe of the rows from first_new on
 // alone (zero if none), merged into the running probe once per output
 // vector: narrow rows then wait less on the running sum's add latency.
 template <bool kIndices, int kRows, bool kMasked, class D>
 HWY_INLINE hn::Vec<D> ColumnMax(D d, const ColumnsFirstWindow& w, int64_t x, int64_t width,
-                                hn::Vec<D>& new_sum, hn::Vec<hn::RebindToSigned<D>>& new_min_bits,
+                                hn::Vec<D>& new_sum, hn::Vec<hn::RebindToSigned<D>>& new_bits,
                                 hn::Vec<hn::RebindToSigned<D>>& index) {
   const hn::RebindToSigned<D> di;
   const auto columns = hn::Add(hn::Iota(di, 0), hn::Set(di, static_cast<int32_t>(x)));
@@ -820,15 +839,14 @@ HWY_INLINE hn::Vec<D> ColumnMax(D d, const ColumnsFirstWindow& w, int64_t x, int
   auto best = hn::Zero(d);
   auto row_offset = hn::Set(di, w.first_offset);
   new_sum = hn::Zero(d);
-  new_min_bits = hn::Zero(di);
+  new_bits = hn::Zero(di);
   for (int64_t r = 0; r < (kRows != 0 ? kRows : w.num_rows); ++r) {
     auto v = hn::LoadU(d, w.rows[r] + x);
     if (kMasked) v = hn::IfThenElse(inside, v, hn::Set(d, -kInfinity));
     if (r == w.first_new) {  // starts the partial probe: one add fewer than from zero
-      new_sum = v;
-      new_min_bits = hn::BitCast(di, v);
+      StartProbe<kIndices>(d, v, new_sum, new_bits);
     } else if (r > w.first_new) {
-      AddToProbe(d, v, new_sum, new_min_bits);
+      AddToProbe<kIndices>(d, v, new_sum, new_bits);
     }
     if (r == 0) {
       best = v;
@@ -850,9 +868,9 @@ HWY_INLINE hn::Vec<D> ColumnMax(D d, const ColumnsFirstWindow& w, int64_t x, int
 
 // A vector whose lane 0 is the column maximum at x (-inf outside the row),
 // and `index` one whose lane 0 is its plane index (kNoTap outside).
-template <class D>
+template <bool kIndices, class D>
 HWY_INLINE hn::Vec<D> ColumnMaxAt(D d, const ColumnsFirstWindow& w, int64_t x, int64_t width,
-                                  hn::Vec<D>& sum, hn::Vec<hn::RebindToSigned<D>>& min_bits,
+                                  hn::Vec<D>& sum, hn::Vec<hn::RebindToSigned<D>>& bits,
                                   hn::Vec<hn::RebindToSigned<D>>& index) {
   const hn::RebindToSigned<D> di;
   index = hn::Set(di, kNoTap);
@@ -860,7 +878,7 @@ HWY_INLINE hn::Vec<D> ColumnMaxAt(D d, const ColumnsFirstWindow& w, int64_t x, i
   float best = w.rows[0][x];
   int64_t best_row = 0;
   for (int64_t r = 0; r < w.num_rows; ++r) {
-    if (r >= w.first_new) AddToProbe(d, hn::Set(d, w.rows[r][x]), sum, min_bits);
+    if (r >= w.first_new) AddToProbe<kIndices>(d, hn::Set(d, w.rows[r][x]), sum, bits);
     if (w.rows[r][x] > best) {
       best = w.rows[r][x];
       best_row = r;
@@ -913,21 +931,22 @@ HWY_INLINE hn::Vec<D> ColumnsFirstVector(D d, const ColumnsFirstGeometry<kKernel
                                          const ColumnsFirstWindow& w, int64_t ow,
                                          LaneIndices<D> lane_below, hn::Vec<D>& carry,
                                          hn::Vec<hn::RebindToSigned<D>>& carry_index,
-                                         hn::Vec<D>& sum, hn::Vec<hn::RebindToSigned<D>>& min_bits,
+                                         hn::Vec<D>& sum, hn::Vec<hn::RebindToSigned<D>>& bits,
                                          hn::Vec<hn::RebindToSigned<D>>& index) {
   const hn::RebindToSigned<D> di;
   const int64_t N = static_cast<int64_t>(hn::Lanes(d));
   const int64_t b = g.Base(ow);
   const bool masked = kMasked && (b < 0 || b + 2 * N > g.width);
   auto lo_sum = hn::Zero(d), hi_sum = lo_sum;
-  auto lo_min_bits = hn::Zero(di), hi_min_bits = lo_min_bits;
+  auto lo_bits = hn::Zero(di), hi_bits = lo_bits;
   auto lo_index = hn::Zero(di), hi_index = lo_index;
-  const auto lo = masked ? ColumnMax<kIndices, kRows, true>(d, w, b, g.width, lo_sum, lo_min_bits, lo_index)
-                         : ColumnMax<kIndices, kRows, false>(d, w, b, g.width, lo_sum, lo_min_bits, lo_index);
+  const auto lo = masked ? ColumnMax<kIndices, kRows, true>(d, w, b, g.width, lo_sum, lo_bits, lo_index)
+                         : ColumnMax<kIndices, kRows, false>(d, w, b, g.width, lo_sum, lo_bits, lo_index);
   const auto hi = masked
-                      ? ColumnMax<kIndices, kRows, true>(d, w, b + N, g.width, hi_sum, hi_min_bits, hi_index)
-                      : ColumnMax<kIndices, kRows, false>(d, w, b + N, g.width, hi_sum, hi_min_bits, hi_index);
-  MergeProbe(d, hn::Add(lo_sum, hi_sum), hn::Min(lo_min_bits, hi_min_bits), sum, min_bits);
+                      ? ColumnMax<kIndices, kRows, true>(d, w, b + N, g.width, hi_sum, hi_bits, hi_index)
+                      : ColumnMax<kIndices, kRows, false>(d, w, b + N, g.width, hi_sum, hi_bits, hi_index);
+  MergeProbe<kIndices>(d, hi_sum, hi_bits, lo_sum, lo_bits);
+  MergeProbe<kIndices>(d, lo_sum, lo_bits, sum, bits);
   const auto odd = hn::ConcatOdd(d, hi, lo);
   const auto odd_index = kIndices ? hn::ConcatOdd(di, hi_index, lo_index) : lo_index;
   auto result = hn::ConcatEven(d, hi, lo);
@@ -954,17 +973,17 @@ HWY_INLINE hn::Vec<D> ColumnsFirstVector(D d, const ColumnsFirstGeometry<kKernel
 template <bool kIndices, int kKernel, int kRows, class D>
 HWY_INLINE void ColumnsFirstRow(D d, const ColumnsFirstGeometry<kKernel>& g, const ColumnsFirstWindow& w,
                                 LaneIndices<D> lane_below, hn::Vec<D>& sum,
-                                hn::Vec<hn::RebindToSigned<D>>& min_bits, float* HWY_RESTRICT out,
+                                hn::Vec<hn::RebindToSigned<D>>& bits, float* HWY_RESTRICT out,
                                 int64_t* HWY_RESTRICT out_index) {
   const hn::RebindToSigned<D> di;
   const int64_t N = static_cast<int64_t>(hn::Lanes(d));
   auto carry_index = hn::Zero(di), index = carry_index;
-  auto carry = kKernel == 3 ? ColumnMaxAt(d, w, g.Base(0) - 1, g.width, sum, min_bits, carry_index) : hn::Zero(d);
+  auto carry = kKernel == 3 ? ColumnMaxAt<kIndices>(d, w, g.Base(0) - 1, g.width, sum, bits, carry_index) : hn::Zero(d);
   if (g.out < N) {  // narrower than a vector: through a buffer
     HWY_ALIGN float buffer[HWY_MAX_BYTES / sizeof(float)];
     HWY_ALIGN int64_t index_buffer[HWY_MAX_BYTES / sizeof(float)];
     hn::Store(ColumnsFirstVector<kIndices, kKernel, kRows, true>(d, g, w, 0, lane_below, carry, carry_index, sum,
-                                                                 min_bits, index),
+                                                                 bits, index),
               d, buffer);
     std::copy(buffer, buffer + g.out, out);
     if (kIndices) {
@@ -980,17 +999,17 @@ HWY_INLINE void ColumnsFirstRow(D d, const ColumnsFirstGeometry<kKernel>& g, con
   int64_t ow = 0;
   for (; ow < g.head_end; ow += N) {
     store(ColumnsFirstVector<kIndices, kKernel, kRows, true>(d, g, w, ow, lane_below, carry, carry_index, sum,
-                                                             min_bits, index),
+                                                             bits, index),
           ow);
   }
   for (; ow < g.body_end; ow += N) {
     store(ColumnsFirstVector<kIndices, kKernel, kRows, false>(d, g, w, ow, lane_below, carry, carry_index, sum,
-                                                              min_bits, index),
+                                                              bits, index),
           ow);
   }
   for (; ow < g.full_end; ow += N) {
     store(ColumnsFirstVector<kIndices, kKernel, kRows, true>(d, g, w, ow, lane_below, carry, carry_index, sum,
-                                                             min_bits, index),
+                                                             bits, index),
           ow);
   }
   if (g.full_end < g.out) {  // the last vector overlaps its predecessor
@@ -1003,7 +1022,7 @@ HWY_INLINE void ColumnsFirstRow(D d, const ColumnsFirstGeometry<kKernel>& g, con
       if (kIndices) carry_index = LookupIndexLanes(d, carry_index, lane);
     }
     store(ColumnsFirstVector<kIndices, kKernel, kRows, true>(d, g, w, ow, lane_below, carry, carry_index, sum,
-                                                             min_bits, index),
+                                                             bits, index),
           ow);
   }
 }
@@ -1043,7 +1062,7 @@ bool MaxPlaneColumnsFirst(D d, const internal::Plan& plan, const ColumnsFirstGeo
       d, hn::IfThenElse(hn::Eq(iota, hn::Zero(di)), hn::Set(di, static_cast<int32_t>(N - 1)),
                         hn::Sub(iota, hn::Set(di, 1))));
   auto sum = hn::Zero(d);
-  auto min_bits = hn::Zero(di);
+  auto bits = hn::Zero(di);
   input_rows.NewPlane();
   InPlaceRows* copies = input_rows.PlaneInPlace(p) ? nullptr : &input_rows;
   float* out = dst + p * ah.out * g.out;
@@ -1058,14 +1077,14 @@ bool MaxPlaneColumnsFirst(D d, const internal::Plan& plan, const ColumnsFirstGeo
   if (kRows == kKernel && copies == nullptr && !prefetch && g.steady.begin < g.steady.end) {
     for (; oh < g.steady.begin; ++oh, next_row()) {  // windows with rows (see SteadyRun)
       const ColumnsFirstWindow w = FindWindowRows<0>(plan, g.windows[static_cast<size_t>(oh)], src, p, nullptr, rows);
-      ColumnsFirstRow<kIndices, kKernel, 0>(d, g, w, lane_below, sum, min_bits, out, out_index);
+      ColumnsFirstRow<kIndices, kKernel, 0>(d, g, w, lane_below, sum, bits, out, out_index);
     }
     const float* steady_rows[kRows];
     ColumnsFirstWindow w = FindWindowRows<kRows>(plan, g.windows[static_cast<size_t>(oh)], src, p, nullptr,
                                                  steady_rows);
     const int64_t step = ah.stride * plan.w.in;
     for (; oh < g.steady.end; ++oh, next_row()) {
-      ColumnsFirstRow<kIndices, kKernel, kRows>(d, g, w, lane_below, sum, min_bits, out, out_index);
+      ColumnsFirstRow<kIndices, kKernel, kRows>(d, g, w, lane_below, sum, bits, out, out_index);
       for (int64_t r = 0; r < kRows; ++r) steady_rows[r] += step;
       w.first_offset += static_cast<int32_t>(step);
     }
@@ -1082,30 +1101,30 @@ bool MaxPlaneColumnsFirst(D d, const internal::Plan& plan, const ColumnsFirstGeo
     // k2s2 none.
     if (window.count == kRows && window.first_new == kRows - 2) {
       const ColumnsFirstWindow w = FindWindowRows<kRows>(plan, window, src, p, copies, rows);
-      ColumnsFirstRow<kIndices, kKernel, kRows>(d, g, w, lane_below, sum, min_bits, out, out_index);
+      ColumnsFirstRow<kIndices, kKernel, kRows>(d, g, w, lane_below, sum, bits, out, out_index);
     } else {
       const ColumnsFirstWindow w = FindWindowRows<0>(plan, window, src, p, copies, rows);
-      ColumnsFirstRow<kIndices, kKernel, 0>(d, g, w, lane_below, sum, min_bits, out, out_index);
+      ColumnsFirstRow<kIndices, kKernel, 0>(d, g, w, lane_below, sum, bits, out, out_index);
     }
   }
   // With indices, ties (-0 among them) are settled by the index.
-  return kIndices ? hn::AllFalse(d, hn::IsNaN(sum)) : OrderFree(d, sum, min_bits);
+  return OrderFree<kIndices>(d, sum, bits);
 }
 
 // Stores the column maxima of window w at columns [0, width) (width at
 // least a vector; kRows rows if not 0) to row_max, and probes its new rows.
 template <int kRows, class D>
 HWY_INLINE void StoreColumnMaxima(D d, const ColumnsFirstWindow& w, int64_t width, hn::Vec<D>& sum,
-                                  hn::Vec<hn::RebindToSigned<D>>& min_bits, float* HWY_RESTRICT row_max) {
+                                  hn::Vec<hn::RebindToSigned<D>>& bits, float* HWY_RESTRICT row_max) {
   const int64_t N = static_cast<int64_t>(hn::Lanes(d));
   auto part_sum = sum;
-  auto part_min_bits = min_bits;
-  auto unused_index = part_min_bits;
+  auto part_bits = bits;
+  auto unused_index = part_bits;
   for (int64_t x = 0; x < width; x += N) {
     x = std::min(x, width - N);  // the last vector overlaps its predecessor
-    hn::StoreU(ColumnMax<false, kRows, false>(d, w, x, width, part_sum, part_min_bits, unused_index), d,
+    hn::StoreU(ColumnMax<false, kRows, false>(d, w, x, width, part_sum, part_bits, unused_index), d,
                row_max + x);
-    MergeProbe(d, part_sum, part_min_bits, sum, min_bits);
+    MergeProbe<false>(d, part_sum, part_bits, sum, bits);
   }
 }
 
@@ -1117,7 +1136,7 @@ HWY_INLINE void StoreColumnMaxima(D d, const ColumnsFirstWindow& w, int64_t widt
 template <class D>
 HWY_INLINE void StoreUniformColumnMaxima(D d, const internal::Plan& plan, const float* first_row, int64_t width,
                                          float* HWY_RESTRICT column_max, hn::Vec<D>& sum,
-                                         hn::Vec<hn::RebindToSigned<D>>& min_bits) {
+                                         hn::Vec<hn::RebindToSigned<D>>& bits) {
   const hn::RebindToSigned<D> di;
   const int64_t N = static_cast<int64_t>(hn::Lanes(d));
   const int64_t step = plan.h.stride * plan.w.in, below = plan.h.dilation * plan.w.in;
@@ -1128,9 +1147,9 @@ HWY_INLINE void StoreUniformColumnMaxima(D d, const internal::Plan& plan, const 
     hn::StoreU(hn::Max(b0, a0), d, column_max + oh * width);
     hn::StoreU(hn::Max(b1, a1), d, column_max + oh * width + width - N);
     const auto part_sum = hn::Add(hn::Add(a0, b0), hn::Add(a1, b1));
-    const auto part_min_bits = hn::Min(hn::Min(hn::BitCast(di, a0), hn::BitCast(di, b0)),
+    const auto part_bits = hn::Min(hn::Min(hn::BitCast(di, a0), hn::BitCast(di, b0)),
                                        hn::Min(hn::BitCast(di, a1), hn::BitCast(di, b1)));
-    MergeProbe(d, part_sum, part_min_bits, sum, min_bits);
+    MergeProbe<false>(d, part_sum, part_bits, sum, bits);
   }
 }
 
@@ -1148,10 +1167,10 @@ bool MaxPlaneColumnPairs(D d, const internal::Plan& plan, const std::vector<Wind
   const int64_t width = 2 * plan.w.out;  // the columns the windows use
   const bool prefetch = PrefetchInput(plan);
   auto sum = hn::Zero(d);
-  auto min_bits = hn::Zero(hn::RebindToSigned<D>());
+  auto bits = hn::Zero(hn::RebindToSigned<D>());
   if (uniform) {
     const float* first_row = src + p * plan.in_plane + windows[0].first * plan.w.in;
-    StoreUniformColumnMaxima(d, plan, first_row, width, column_max, sum, min_bits);
+    StoreUniformColumnMaxima(d, plan, first_row, width, column_max, sum, bits);
   } else {
     for (int64_t oh = 0; oh < ah.out; ++oh) {
       const WindowRows& window = windows[static_cast<size_t>(oh)];
@@ -1164,9 +1183,9 @@ bool MaxPlaneColumnPairs(D d, const internal::Plan& plan, const std::vector<Wind
       // Every load stays inside its row: rows are read in place.
       if (window.count == kRows && window.first_new == 0) {  // k2s2: rows used once
         StoreColumnMaxima<kRows>(d, FindWindowRows<kRows>(plan, window, src, p, nullptr, rows), width, sum,
-                                 min_bits, row_max);
+                                 bits, row_max);
       } else {
-        StoreColumnMaxima<0>(d, FindWindowRows<0>(plan, window, src, p, nullptr, rows), width, sum, min_bits,
+        StoreColumnMaxima<0>(d, FindWindowRows<0>(plan, window, src, p, nullptr, rows), width, sum, bits,
                              row_max);
       }
     }
@@ -1178,7 +1197,7 @@ bool MaxPlaneColumnPairs(D d, const internal::Plan& plan, const std::vector<Wind
     const auto lo = hn::LoadU(d, column_max + 2 * f), hi = hn::LoadU(d, column_max + 2 * f + N);
     hn::StoreU(hn::Max(hn::ConcatEven(d, hi, lo), hn::ConcatOdd(d, hi, lo)), d, out + f);
   }
-  return OrderFree(d, sum, min_bits);
+  return OrderFree<false>(d, sum, bits);
 }
 #endif  // HWY_TARGET != HWY_SCALAR
 
