@@ -1,4 +1,5 @@
-// 2-D max pooling (values, optionally int64 indices), f32, NCHW and NHWC.
+// 2-D max pooling (values, optionally int64 or int32 indices), f32, NCHW and
+// NHWC.
 //
 // Bit-exact with the reference: every lane is one output, a tap replaces the
 // best so far iff it is greater or NaN (compare + blend; hn::Max differs per
@@ -89,12 +90,12 @@ struct ProbeTaps {
 // the probe; the constant trip counts unroll the loops and fold the probe
 // choice, which the per-tap branch otherwise costs.
 template <MaxMode kMode, bool kIndices, bool kOneLane, int kBlocks, int kKH, int kKW,
-          int kSkipRows, int kSkipColumns, class D>
+          int kSkipRows, int kSkipColumns, class D, class Index>
 HWY_INLINE void MaxPixelNHWC(D d, const internal::Plan& plan, const float* HWY_RESTRICT image,
                              int64_t h0, int64_t hb, int64_t he, int64_t w0, int64_t wb,
                              int64_t we, int64_t c, const ProbeTaps& probe_taps,
                              hn::Vec<D>& probe, float* HWY_RESTRICT out,
-                             int64_t* HWY_RESTRICT out_index) {
+                             Index* HWY_RESTRICT out_index) {
   const hn::RebindToSigned<D> di;
   const size_t N = hn::Lanes(d);
   const int64_t C = plan.channels, W = plan.w.in;
@@ -162,11 +163,11 @@ HWY_INLINE void MaxPixelNHWC(D d, const internal::Plan& plan, const float* HWY_R
 // One output pixel, all channels (C >= Lanes(d); see MaxPixelNHWC for the
 // template parameters).
 template <MaxMode kMode, bool kIndices, bool kOneLane, int kKH, int kKW, int kSkipRows,
-          int kSkipColumns, class D>
+          int kSkipColumns, class D, class Index>
 HWY_INLINE void MaxPixelAllChannels(D d, const internal::Plan& plan, const float* HWY_RESTRICT image,
                                     int64_t h0, int64_t hb, int64_t he, int64_t w0, int64_t wb,
                                     int64_t we, const ProbeTaps& taps, hn::Vec<D>& probe,
-                                    float* HWY_RESTRICT pixel, int64_t* HWY_RESTRICT pixel_index) {
+                                    float* HWY_RESTRICT pixel, Index* HWY_RESTRICT pixel_index) {
   const int64_t N = static_cast<int64_t>(hn::Lanes(d));
   const int64_t C = plan.channels;
   int64_t c = 0;
@@ -266,10 +267,10 @@ HWY_INLINE void MaxPixelPairAllChannels(D d, const internal::Plan& plan, const f
 // tap may be NaN: its outputs may then be wrong and the caller recomputes
 // the row with kExact. kKH x kKW, kSH x kSW != 0: the kernel and stride,
 // without dilation, for which full windows take the unrolled pixel.
-template <MaxMode kMode, bool kIndices, bool kOneLane, int kKH, int kKW, int kSH, int kSW, class D>
+template <MaxMode kMode, bool kIndices, bool kOneLane, int kKH, int kKW, int kSH, int kSW, class D, class Index>
 HWY_INLINE bool MaxOutputRowNHWC(D d, const internal::Plan& plan, const float* HWY_RESTRICT image,
                                  int64_t oh, const char* probe_rows, float* HWY_RESTRICT out,
-                                 int64_t* HWY_RESTRICT out_index) {
+                                 Index* HWY_RESTRICT out_index) {
   const internal::Axis& ah = plan.h;
   const internal::Axis& aw = plan.w;
   const int64_t C = plan.channels;
@@ -283,11 +284,11 @@ HWY_INLINE bool MaxOutputRowNHWC(D d, const internal::Plan& plan, const float* H
   auto probe = hn::Zero(d);
   for (int64_t ow = 0; ow < aw.out; ++ow) {
     float* pixel = out + ow * C;
-    int64_t* pixel_index = kIndices ? out_index + ow * C : nullptr;
+    Index* pixel_index = kIndices ? out_index + ow * C : nullptr;
     const int64_t wb = aw.tap_begin[ow], we = aw.tap_end[ow], w0 = aw.start[ow];
     if (wb == we) {  // only padding: -inf, index -1
       std::fill(pixel, pixel + C, -kInfinity);
-      if (kIndices) std::fill(pixel_index, pixel_index + C, int64_t{-1});
+      if (kIndices) std::fill(pixel_index, pixel_index + C, Index{-1});
       continue;
     }
     // Without dilation, columns before the previous window's end were added.
@@ -333,9 +334,9 @@ HWY_INLINE bool MaxOutputRowNHWC(D d, const internal::Plan& plan, const float* H
   return kMode == MaxMode::kExact || hn::AllFalse(d, hn::IsNaN(probe));
 }
 
-template <bool kIndices, bool kOneLane, int kKH, int kKW, int kSH, int kSW, class D>
+template <bool kIndices, bool kOneLane, int kKH, int kKW, int kSH, int kSW, class D, class Index>
 void MaxPoolNHWCWith(D d, const internal::Plan& plan, const float* HWY_RESTRICT src,
-                     float* HWY_RESTRICT dst, int64_t* HWY_RESTRICT indices) {
+                     float* HWY_RESTRICT dst, Index* HWY_RESTRICT indices) {
   const internal::Axis& ah = plan.h;
   const int64_t C = plan.channels;
   const int64_t row_elements = plan.w.out * C;
@@ -348,11 +349,11 @@ void MaxPoolNHWCWith(D d, const internal::Plan& plan, const float* HWY_RESTRICT 
     for (int64_t oh = 0; oh < ah.out; ++oh) {
       const int64_t o = (n * ah.out + oh) * row_elements;
       float* out = dst + o;
-      int64_t* out_index = kIndices ? indices + o : nullptr;
+      Index* out_index = kIndices ? indices + o : nullptr;
       const int64_t hb = ah.tap_begin[oh], he = ah.tap_end[oh];
       if (hb == he) {  // only padding rows: -inf, index -1
         std::fill(out, out + row_elements, -kInfinity);
-        if (kIndices) std::fill(out_index, out_index + row_elements, int64_t{-1});
+        if (kIndices) std::fill(out_index, out_index + row_elements, Index{-1});
         continue;
       }
       for (int64_t i = hb; i < he; ++i) probe_rows[i - hb] = !clean[TapInput(ah, oh, i)];
@@ -368,9 +369,9 @@ void MaxPoolNHWCWith(D d, const internal::Plan& plan, const float* HWY_RESTRICT 
 }
 
 // The NHWC kernel with vectors of tag D (at most `channels` lanes).
-template <bool kIndices, class D>
+template <bool kIndices, class D, class Index>
 void MaxPoolNHWCTag(D d, const internal::Plan& plan, const float* HWY_RESTRICT src,
-                    float* HWY_RESTRICT dst, int64_t* HWY_RESTRICT indices) {
+                    float* HWY_RESTRICT dst, Index* HWY_RESTRICT indices) {
   constexpr bool kOneLane = hn::MaxLanes(d) == 1;
   const internal::Axis& ah = plan.h;
   const internal::Axis& aw = plan.w;
@@ -384,9 +385,9 @@ void MaxPoolNHWCTag(D d, const internal::Plan& plan, const float* HWY_RESTRICT s
   MaxPoolNHWCWith<kIndices, kOneLane, 0, 0, 0, 0>(d, plan, src, dst, indices);
 }
 
-template <bool kIndices>
+template <bool kIndices, class Index>
 void MaxPoolNHWC(const internal::Plan& plan, const float* HWY_RESTRICT src, float* HWY_RESTRICT dst,
-                 int64_t* HWY_RESTRICT indices) {
+                 Index* HWY_RESTRICT indices) {
   WithChannelTag(plan.channels, [&](auto d) { MaxPoolNHWCTag<kIndices>(d, plan, src, dst, indices); });
 }
 
@@ -476,11 +477,11 @@ HWY_INLINE void MaxRowH(D d, const internal::Plan& plan, const WindowRow& row, i
 // are the bits of kCached and kStore (the steady state of common shapes,
 // without per-row branches).
 template <MaxMode kMode, int kStride, int kKernel, bool kIndices, bool kMasked, int kRows,
-          int kCached, int kStore, class D>
+          int kCached, int kStore, class D, class Index>
 HWY_INLINE bool MaxOutputVector(D d, const internal::Plan& plan, const WindowRow* rows,
                                 int64_t num_rows, int64_t ow0,
                                 hn::Vec<hn::RebindToSigned<D>> gather_offsets,
-                                float* HWY_RESTRICT out, int64_t* HWY_RESTRICT out_index) {
+                                float* HWY_RESTRICT out, Index* HWY_RESTRICT out_index) {
   const hn::RebindToSigned<D> di;
   auto best = hn::Zero(d), probe = hn::Zero(d), unused_probe = hn::Zero(d);
   auto index = hn::Zero(di);
@@ -520,11 +521,11 @@ HWY_INLINE bool MaxOutputVector(D d, const internal::Plan& plan, const WindowRow
 // MaxOutputVector in the fastest exact way: kFast first, kExact where it saw
 // a possible NaN.
 template <int kStride, int kKernel, bool kIndices, bool kMasked, int kRows, int kCached,
-          int kStore, class D>
+          int kStore, class D, class Index>
 HWY_INLINE void MaxOutputVectorBest(D d, const internal::Plan& plan, const WindowRow* rows,
                                     int64_t num_rows, int64_t ow0,
                                     hn::Vec<hn::RebindToSigned<D>> gather_offsets,
-                                    float* HWY_RESTRICT out, int64_t* HWY_RESTRICT out_index) {
+                                    float* HWY_RESTRICT out, Index* HWY_RESTRICT out_index) {
   if (!MaxOutputVector<MaxMode::kFast, kStride, kKernel, kIndices, kMasked, kRows, kCached, kStore>(
           d, plan, rows, num_rows, ow0, gather_offsets, out, out_index)) {
     MaxOutputVector<MaxMode::kExact, kStride, kKernel, kIndices, kMasked, kRows, kCached, kStore>(
@@ -534,10 +535,10 @@ HWY_INLINE void MaxOutputVectorBest(D d, const internal::Plan& plan, const Windo
 
 // One output row: its vectors across the columns (see MaxOutputVector for
 // kRows, kCached and kStore).
-template <int kStride, int kKernel, bool kIndices, int kRows, int kCached, int kStore, class D>
+template <int kStride, int kKernel, bool kIndices, int kRows, int kCached, int kStore, class D, class Index>
 HWY_INLINE void MaxOutputRow(D d, const internal::Plan& plan, const WindowRow* rows,
                              int64_t num_rows, hn::Vec<hn::RebindToSigned<D>> gather_offsets,
-                             float* HWY_RESTRICT out, int64_t* HWY_RESTRICT out_index) {
+                             float* HWY_RESTRICT out, Index* HWY_RESTRICT out_index) {
   const int64_t N = static_cast<int64_t>(hn::Lanes(d));
   const internal::Axis& aw = plan.w;
   // Vectors whose outputs (those < out) all have full windows need no masks.
@@ -561,7 +562,7 @@ HWY_INLINE void MaxOutputRow(D d, const internal::Plan& plan, const WindowRow* r
   // The last vector overlaps its predecessor.
   for (int64_t ow = 0; ow < aw.out; ow += N) {
     ow = std::min(ow, aw.out - N);
-    int64_t* vector_index = kIndices ? out_index + ow : nullptr;
+    Index* vector_index = kIndices ? out_index + ow : nullptr;
     if (masked(ow)) {
       MaxOutputVectorBest<kStride, kKernel, kIndices, true, kRows, kCached, kStore>(
           d, plan, rows, num_rows, ow, gather_offsets, out + ow, vector_index);
@@ -970,18 +971,18 @@ HWY_INLINE hn::Vec<D> ColumnsFirstVector(D d, const ColumnsFirstGeometry<kKernel
 
 // One output row (kRows window rows if not 0), and kIndices its indices.
 // lane_below: lane i takes lane i - 1, lane 0 the last.
-template <bool kIndices, int kKernel, int kRows, class D>
+template <bool kIndices, int kKernel, int kRows, class D, class Index>
 HWY_INLINE void ColumnsFirstRow(D d, const ColumnsFirstGeometry<kKernel>& g, const ColumnsFirstWindow& w,
                                 LaneIndices<D> lane_below, hn::Vec<D>& sum,
                                 hn::Vec<hn::RebindToSigned<D>>& bits, float* HWY_RESTRICT out,
-                                int64_t* HWY_RESTRICT out_index) {
+                                Index* HWY_RESTRICT out_index) {
   const hn::RebindToSigned<D> di;
   const int64_t N = static_cast<int64_t>(hn::Lanes(d));
   auto carry_index = hn::Zero(di), index = carry_index;
   auto carry = kKernel == 3 ? ColumnMaxAt<kIndices>(d, w, g.Base(0) - 1, g.width, sum, bits, carry_index) : hn::Zero(d);
   if (g.out < N) {  // narrower than a vector: through a buffer
     HWY_ALIGN float buffer[HWY_MAX_BYTES / sizeof(float)];
-    HWY_ALIGN int64_t index_buffer[HWY_MAX_BYTES / sizeof(float)];
+    HWY_ALIGN Index index_buffer[HWY_MAX_BYTES / sizeof(float)];
     hn::Store(ColumnsFirstVector<kIndices, kKernel, kRows, true>(d, g, w, 0, lane_below, carry, carry_index, sum,
                                                                  bits, index),
               d, buffer);
@@ -1049,9 +1050,9 @@ HWY_INLINE ColumnsFirstWindow FindWindowRows(const internal::Plan& plan, const W
 // Plane p columns first (kRows: the kernel height), and kIndices its
 // indices. Returns false, its outputs to be recomputed, if its input may
 // hold NaN, or without indices -0. `rows` has room for the kernel height.
-template <bool kIndices, int kKernel, int kRows, class D>
+template <bool kIndices, int kKernel, int kRows, class D, class Index>
 bool MaxPlaneColumnsFirst(D d, const internal::Plan& plan, const ColumnsFirstGeometry<kKernel>& g,
-                          const float* HWY_RESTRICT src, float* HWY_RESTRICT dst, int64_t* HWY_RESTRICT indices,
+                          const float* HWY_RESTRICT src, float* HWY_RESTRICT dst, Index* HWY_RESTRICT indices,
                           InPlaceRows& input_rows, const float** rows, int64_t p) {
   const hn::RebindToSigned<D> di;
   const int64_t N = static_cast<int64_t>(hn::Lanes(d));
@@ -1066,7 +1067,7 @@ bool MaxPlaneColumnsFirst(D d, const internal::Plan& plan, const ColumnsFirstGeo
   input_rows.NewPlane();
   InPlaceRows* copies = input_rows.PlaneInPlace(p) ? nullptr : &input_rows;
   float* out = dst + p * ah.out * g.out;
-  int64_t* out_index = kIndices ? indices + p * ah.out * g.out : nullptr;
+  Index* out_index = kIndices ? indices + p * ah.out * g.out : nullptr;
   const auto next_row = [&] {
     out += g.out;
     if (kIndices) out_index += g.out;
@@ -1093,7 +1094,7 @@ bool MaxPlaneColumnsFirst(D d, const internal::Plan& plan, const ColumnsFirstGeo
     const WindowRows& window = g.windows[static_cast<size_t>(oh)];
     if (window.count == 0) {  // no input row: -inf, index -1
       std::fill(out, out + g.out, -kInfinity);
-      if (kIndices) std::fill(out_index, out_index + g.out, int64_t{-1});
+      if (kIndices) std::fill(out_index, out_index + g.out, Index{-1});
       continue;
     }
     if (prefetch) PrefetchNextOutputRow(plan, src, p, oh);
@@ -1204,9 +1205,9 @@ bool MaxPlaneColumnPairs(D d, const internal::Plan& plan, const std::vector<Wind
 // Returns false if the ring could not be allocated. fast_plane(p) may
 // compute plane p another way and return true; else the plane is computed
 // here.
-template <int kStride, int kKernel, bool kIndices, class D, class FastPlane>
+template <int kStride, int kKernel, bool kIndices, class D, class Index, class FastPlane>
 bool MaxPoolNCHW(D d, const internal::Plan& plan, const float* HWY_RESTRICT src, float* HWY_RESTRICT dst,
-                 int64_t* HWY_RESTRICT indices, InPlaceRows& input_rows, const FastPlane& fast_plane) {
+                 Index* HWY_RESTRICT indices, InPlaceRows& input_rows, const FastPlane& fast_plane) {
   const int64_t N = static_cast<int64_t>(hn::Lanes(d));
   const internal::Axis& ah = plan.h;
   const internal::Axis& aw = plan.w;
@@ -1234,11 +1235,11 @@ bool MaxPoolNCHW(D d, const internal::Plan& plan, const float* HWY_RESTRICT src,
     for (int64_t oh = 0; oh < ah.out; ++oh) {
       const int64_t o = (p * ah.out + oh) * aw.out;
       float* out = dst + o;
-      int64_t* out_index = kIndices ? indices + o : nullptr;
+      Index* out_index = kIndices ? indices + o : nullptr;
       const int64_t num_rows = ah.tap_end[oh] - ah.tap_begin[oh];
       if (num_rows == 0) {  // no input row: -inf, index -1
         std::fill(out, out + aw.out, -kInfinity);
-        if (kIndices) std::fill(out_index, out_index + aw.out, int64_t{-1});
+        if (kIndices) std::fill(out_index, out_index + aw.out, Index{-1});
         continue;
       }
       WindowRow* window = schedule->Window(oh);
@@ -1263,8 +1264,8 @@ bool MaxPoolNCHW(D d, const internal::Plan& plan, const float* HWY_RESTRICT src,
 // Max of a stride-2 kernel kKernel wide (and kIndices the indices):
 // columns first, each plane that may hold NaN (or, without indices, -0) by
 // the exact kernel.
-template <bool kIndices, int kKernel, class D>
-bool MaxPoolNCHWColumnsFirst(D d, const internal::Plan& plan, const float* src, float* dst, int64_t* indices,
+template <bool kIndices, int kKernel, class D, class Index>
+bool MaxPoolNCHWColumnsFirst(D d, const internal::Plan& plan, const float* src, float* dst, Index* indices,
                              InPlaceRows& input_rows) {
   const int64_t lanes = static_cast<int64_t>(hn::Lanes(d));
   std::vector<const float*> window_rows(static_cast<size_t>(plan.h.kernel));
@@ -1276,7 +1277,7 @@ bool MaxPoolNCHWColumnsFirst(D d, const internal::Plan& plan, const float* src, 
                          !PrefetchInput(plan);
     auto column_max = hwy::AllocateAligned<float>(static_cast<size_t>(2 * plan.h.out * plan.w.out));
     if (!column_max) return false;
-    return MaxPoolNCHW<2, kKernel, false>(d, plan, src, dst, nullptr, input_rows, [&](int64_t p) {
+    return MaxPoolNCHW<2, kKernel, false>(d, plan, src, dst, static_cast<Index*>(nullptr), input_rows, [&](int64_t p) {
       return MaxPlaneColumnPairs<2>(d, plan, windows, uniform, src, dst, column_max.get(), window_rows.data(), p);
     });
   }
@@ -1290,8 +1291,8 @@ bool MaxPoolNCHWColumnsFirst(D d, const internal::Plan& plan, const float* src, 
 
 // The NCHW kernel with vectors of tag D. Returns false if the row buffers
 // could not be allocated.
-template <bool kIndices, class D>
-bool MaxPoolNCHWWith(D d, const internal::Plan& plan, const float* src, float* dst, int64_t* indices) {
+template <bool kIndices, class D, class Index>
+bool MaxPoolNCHWWith(D d, const internal::Plan& plan, const float* src, float* dst, Index* indices) {
   const int64_t ring = (plan.h.kernel - 1) * plan.h.dilation + 1;  // rows one output row spans
   InPlaceRows rows(plan, hn::Lanes(d), ring, -kInfinity);
   if (!rows.ok()) return false;
@@ -1312,14 +1313,17 @@ bool MaxPoolNCHWWith(D d, const internal::Plan& plan, const float* src, float* d
   return MaxPoolNCHW<0, 0, kIndices>(d, plan, src, dst, indices, rows, exact_only);
 }
 
-// Returns false if the row buffers could not be allocated.
-inline bool MaxPool2D(const internal::Plan& plan, const float* HWY_RESTRICT src,
-                      float* HWY_RESTRICT dst, int64_t* HWY_RESTRICT indices) {
+// Returns false if the row buffers could not be allocated. Index: int64_t
+// or int32_t.
+template <class Index>
+bool MaxPool2D(const internal::Plan& plan, const float* HWY_RESTRICT src, float* HWY_RESTRICT dst,
+               Index* HWY_RESTRICT indices) {
   if (plan.problem.layout == SIMDPOOL_LAYOUT_NHWC) {
+    // Values alone share one instantiation for both index types.
     if (indices) {
       MaxPoolNHWC<true>(plan, src, dst, indices);
     } else {
-      MaxPoolNHWC<false>(plan, src, dst, indices);
+      MaxPoolNHWC<false>(plan, src, dst, static_cast<int64_t*>(nullptr));
     }
     return true;
   }
@@ -1328,7 +1332,7 @@ inline bool MaxPool2D(const internal::Plan& plan, const float* HWY_RESTRICT src,
   const bool column_pairs = indices == nullptr && ColumnPairsApply(plan, full_lanes);
   return WithRowTag(column_pairs ? full_lanes : plan.w.out, [&](auto d) {
     return indices ? MaxPoolNCHWWith<true>(d, plan, src, dst, indices)
-                   : MaxPoolNCHWWith<false>(d, plan, src, dst, indices);
+                   : MaxPoolNCHWWith<false>(d, plan, src, dst, static_cast<int64_t*>(nullptr));
   });
 }
 

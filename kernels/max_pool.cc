@@ -12,8 +12,11 @@ namespace simdpool {
 namespace kernels {
 namespace HWY_NAMESPACE {
 
-bool MaxPool2DEntry(const internal::Plan& plan, const float* src, float* dst, int64_t* indices) {
-  return MaxPool2D(plan, src, dst, indices);
+bool MaxPool2DEntry(const internal::Plan& plan, const float* src, float* dst, void* indices) {
+  if (plan.problem.index_type == SIMDPOOL_INDEX_INT32) {
+    return MaxPool2D(plan, src, dst, static_cast<int32_t*>(indices));
+  }
+  return MaxPool2D(plan, src, dst, static_cast<int64_t*>(indices));
 }
 
 // NOLINTNEXTLINE(google-readability-namespace-comments)
@@ -30,7 +33,7 @@ namespace kernels {
 
 HWY_EXPORT(MaxPool2DEntry);
 
-bool MaxPool2D(int64_t target, const internal::Plan& plan, const float* src, float* dst, int64_t* indices) {
+bool MaxPool2D(int64_t target, const internal::Plan& plan, const float* src, float* dst, void* indices) {
   return SIMDPOOL_DISPATCH(MaxPool2DEntry, target)(plan, src, dst, indices);
 }
 

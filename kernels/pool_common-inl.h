@@ -237,7 +237,7 @@ HWY_INLINE auto WithRowTag(int64_t out_w, const F& f) {
 }
 
 // Stores the int32 index lanes of `v` as int64. kOneLane: d has one lane
-// (the channel tail of small NHWC tensors).
+// (the channel tail of small NHWC tensors), which has no half to promote.
 template <bool kOneLane, class DI>
 HWY_INLINE void StoreIndices(DI di, hn::Vec<DI> v, int64_t* HWY_RESTRICT out) {
 #if HWY_TARGET == HWY_SCALAR
@@ -254,6 +254,12 @@ HWY_INLINE void StoreIndices(DI di, hn::Vec<DI> v, int64_t* HWY_RESTRICT out) {
     hn::StoreU(hn::PromoteTo(d64, hn::UpperHalf(dh, v)), d64, out + hn::Lanes(d64));
   }
 #endif
+}
+
+// The int32 index lanes of `v` as they are.
+template <bool kOneLane, class DI>
+HWY_INLINE void StoreIndices(DI di, hn::Vec<DI> v, int32_t* HWY_RESTRICT out) {
+  hn::StoreU(v, di, out);
 }
 
 // Lanes whose column (in `columns`) lies in [0, width): the others of a

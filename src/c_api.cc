@@ -31,6 +31,10 @@ simdpool_status Guarded(F&& body) {
   }
 }
 
+// index_type took the place of an int32 reserved field: the layout of
+// simdpool_problem is unchanged.
+static_assert(sizeof(simdpool_index_type) == sizeof(int32_t), "simdpool_problem layout");
+
 }  // namespace
 
 extern "C" {
@@ -58,7 +62,7 @@ simdpool_status simdpool_validate(const simdpool_problem* problem, simdpool_shap
 }
 
 simdpool_status simdpool_run(const simdpool_problem* problem, const void* src, void* dst,
-                             int64_t* indices) {
+                             void* indices) {
   return Guarded([&] { return simdpool::internal::Run(problem, src, dst, indices); });
 }
 

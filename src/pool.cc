@@ -30,7 +30,7 @@ Error Validate(const simdpool_problem* problem, simdpool_shape* output_shape) {
   return e;
 }
 
-Error Run(const simdpool_problem* problem, const void* src, void* dst, int64_t* indices) {
+Error Run(const simdpool_problem* problem, const void* src, void* dst, void* indices) {
   if (problem == nullptr) return Invalid("problem=NULL: a problem is required");
   Plan plan;
   Error e = MakePlan(*problem, /*with_tables=*/false, &plan);
@@ -42,7 +42,8 @@ Error Run(const simdpool_problem* problem, const void* src, void* dst, int64_t* 
   const int64_t in_bytes = planes * plan.in_plane * static_cast<int64_t>(sizeof(float));
   const int64_t out_elements = planes * plan.out_plane;
   const int64_t out_bytes = out_elements * static_cast<int64_t>(sizeof(float));
-  const int64_t index_bytes = indices ? out_elements * static_cast<int64_t>(sizeof(int64_t)) : 0;
+  const int64_t index_size = problem->index_type == SIMDPOOL_INDEX_INT32 ? 4 : 8;
+  const int64_t index_bytes = indices ? out_elements * index_size : 0;
   if (out_elements == 0) return Error{};  // batch 0: nothing to read or write
   if (src == nullptr) return Invalid("src=NULL: the input tensor is required");
   if (dst == nullptr) return Invalid("dst=NULL: the output tensor is required");

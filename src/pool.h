@@ -10,7 +10,7 @@ namespace simdpool {
 namespace internal {
 
 Error Validate(const simdpool_problem* problem, simdpool_shape* output_shape);
-Error Run(const simdpool_problem* problem, const void* src, void* dst, int64_t* indices);
+Error Run(const simdpool_problem* problem, const void* src, void* dst, void* indices);
 
 }  // namespace internal
 }  // namespace simdpool

@@ -176,7 +176,14 @@ Error MakePlan(const simdpool_problem& p, bool with_tables, Plan* plan) {
     return Invalid("pad_limit=" + std::to_string(p.pad_limit) +
                    ": pad_limit must be SIMDPOOL_PAD_LIMIT_TORCH or SIMDPOOL_PAD_LIMIT_NONE");
   }
-  if (p.reserved0 != 0) return Invalid("reserved0=" + std::to_string(p.reserved0) + ": must be 0");
+  if (p.index_type != SIMDPOOL_INDEX_INT64 && p.index_type != SIMDPOOL_INDEX_INT32) {
+    return Invalid("index_type=" + std::to_string(p.index_type) +
+                   ": index_type must be SIMDPOOL_INDEX_INT64 or SIMDPOOL_INDEX_INT32");
+  }
+  if (p.op != SIMDPOOL_OP_MAX && p.index_type != SIMDPOOL_INDEX_INT64) {
+    return Invalid("index_type=" + std::to_string(p.index_type) +
+                   ": only max pooling produces indices (leave the default SIMDPOOL_INDEX_INT64)");
+  }
   for (int i = 0; i < 6; ++i) {
     if (p.reserved[i] != 0) return Invalid(Field("reserved", i, p.reserved[i]) + ": must be 0");
   }
@@ -229,6 +236,12 @@ Error MakePlan(const simdpool_problem& p, bool with_tables, Plan* plan) {
                    ": tensor byte size overflows int64");
   }
   const int64_t kInt32Max = std::numeric_limits<int32_t>::max();
+  // The greatest index is in_plane - 1.
+  if (p.index_type == SIMDPOOL_INDEX_INT32 && plan->in_plane - 1 > kInt32Max) {
+    return Invalid("index_type=" + std::to_string(p.index_type) +
+                   ": int32 indices need input planes of at most 2^31 elements, not " +
+                   std::to_string(plan->h.in) + " x " + std::to_string(plan->w.in) + " (use SIMDPOOL_INDEX_INT64)");
+  }
   // Kernel lanes hold plane offsets and window columns (which reach
   // pad_begin below 0 and a vector of strides past the end) as int32.
   int64_t column_reach = 0;
@@ -297,6 +310,7 @@ std::string ProblemToString(const simdpool_problem& p) {
   if (p.op == SIMDPOOL_OP_AVG && !p.count_include_pad) s << "_exclpad";
   if (p.divisor_override != 0) s << "_div" << p.divisor_override;
   if (p.pad_limit == SIMDPOOL_PAD_LIMIT_NONE) s << "_padany";
+  if (p.index_type == SIMDPOOL_INDEX_INT32) s << "_idx32";
   s << (p.layout == SIMDPOOL_LAYOUT_NHWC ? "_nhwc" : "_nchw") << "_f32";
   return s.str();
 }

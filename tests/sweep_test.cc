@@ -92,33 +92,28 @@ class Sweep2D : public TargetTest {};
 
 // Runs `problem` on `data` on the current target on guarded buffers and
 // compares every output bit (and index) with the reference. i: the case's
-// number, which also picks the guard side.
+// number, which also picks the guard side and, with indices, their type
+// (int64 or int32 in turn for either side).
 void ExpectDataLikeReference(const Problem2D& problem, const std::vector<float>& data, bool with_indices, int i) {
   const simdpool_problem& c = problem.c_problem();
-  simdpool_shape shape;
-  ASSERT_TRUE(OutputShape(problem, &shape).ok());
   const size_t in_elements = static_cast<size_t>(c.batch * c.channels * c.input[0] * c.input[1]);
   ASSERT_EQ(data.size(), in_elements);
   const Outputs expected = RunReference(problem, data, with_indices);
 
-  const Guard guard = (i % 2 == 0) ? Guard::kAfter : Guard::kBefore;
-  GuardedBuffer<float> in(in_elements, guard);
-  std::copy(data.begin(), data.end(), in.data());
-  const size_t n = static_cast<size_t>(shape.elements);
-  GuardedBuffer<float> out(n, guard);
-  GuardedBuffer<int64_t> idx(with_indices ? n : 1, guard);
-  const Status status = simdpool::Run(problem, in.data(), out.data(), with_indices ? idx.data() : nullptr);
-  ASSERT_TRUE(status.ok()) << status.message();
-  for (size_t o = 0; o < n; ++o) {
-    ASSERT_EQ(ComparableBits(c.op, out[o]), ComparableBits(c.op, expected.values[o]))
-        << "output " << o << ": " << out[o] << " vs reference " << expected.values[o];
+  Problem2D run = problem;
+  const bool int32_indices = with_indices && (i / 2) % 2 == 1;
+  if (int32_indices) run.IndexType(SIMDPOOL_INDEX_INT32);
+  SCOPED_TRACE(int32_indices ? "int32 indices" : "");
+  Outputs actual;
+  RunGuarded(run, data, with_indices, (i % 2 == 0) ? Guard::kAfter : Guard::kBefore, &actual);
+  if (::testing::Test::HasFatalFailure()) return;
+  for (size_t o = 0; o < expected.values.size(); ++o) {
+    ASSERT_EQ(ComparableBits(c.op, actual.values[o]), ComparableBits(c.op, expected.values[o]))
+        << "output " << o << ": " << actual.values[o] << " vs reference " << expected.values[o];
     if (with_indices) {
-      ASSERT_EQ(idx[o], expected.indices[o]) << "index of output " << o;
+      ASSERT_EQ(actual.indices[o], expected.indices[o]) << "index of output " << o;
     }
   }
-  ASSERT_TRUE(in.Intact());
-  ASSERT_TRUE(out.Intact()) << "write outside the output tensor";
-  ASSERT_TRUE(idx.Intact()) << "write outside the index tensor";
 }
 
 // ExpectDataLikeReference on random data (see RandomData).

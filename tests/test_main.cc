@@ -2,11 +2,13 @@
 // and the targets the tests exercised after it, so a skipped target is seen.
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <cstdio>
 #include <cstdlib>
 #include <mutex>
 #include <set>
 #include <string>
+#include <vector>
 
 #include "hwy/targets.h"
 #include "kernels.h"
@@ -86,11 +88,46 @@ Outputs RunReference(const Problem2D& problem, const std::vector<float>& input, 
   if (with_indices) out.indices.assign(static_cast<size_t>(shape.elements), 0);
   const std::string previous = ActiveTarget();
   EXPECT_TRUE(ForceTarget("reference").ok());
+  Problem2D int64_problem = problem;
+  int64_problem.IndexType(SIMDPOOL_INDEX_INT64);
   const Status status =
-      Run(problem, input.data(), out.values.data(), with_indices ? out.indices.data() : nullptr);
+      Run(int64_problem, input.data(), out.values.data(), with_indices ? out.indices.data() : nullptr);
   EXPECT_TRUE(status.ok()) << status.message();
   EXPECT_TRUE(ForceTarget(previous).ok());
   return out;
+}
+
+namespace {
+
+template <typename Index>
+void RunGuardedWith(const Problem2D& problem, const std::vector<float>& input, bool with_indices, Guard guard,
+                    Outputs* actual) {
+  simdpool_shape shape;
+  ASSERT_TRUE(OutputShape(problem, &shape).ok());
+  const size_t n = static_cast<size_t>(shape.elements);
+  GuardedBuffer<float> in(input.size(), guard);
+  std::copy(input.begin(), input.end(), in.data());
+  GuardedBuffer<float> out(n, guard);
+  GuardedBuffer<Index> idx(with_indices ? n : 1, guard);
+  const Status status = Run(problem, in.data(), out.data(), with_indices ? idx.data() : nullptr);
+  ASSERT_TRUE(status.ok()) << status.message();
+  ASSERT_TRUE(in.Intact()) << "write into the input tensor's surroundings";
+  ASSERT_TRUE(out.Intact()) << "write outside the output tensor";
+  ASSERT_TRUE(idx.Intact()) << "write outside the index tensor";
+  actual->values.assign(out.data(), out.data() + n);
+  actual->indices.clear();
+  if (with_indices) actual->indices.assign(idx.data(), idx.data() + n);
+}
+
+}  // namespace
+
+void RunGuarded(const Problem2D& problem, const std::vector<float>& input, bool with_indices, Guard guard,
+                Outputs* actual) {
+  if (problem.c_problem().index_type == SIMDPOOL_INDEX_INT32) {
+    RunGuardedWith<int32_t>(problem, input, with_indices, guard, actual);
+  } else {
+    RunGuardedWith<int64_t>(problem, input, with_indices, guard, actual);
+  }
 }
 
 }  // namespace test

@@ -118,8 +118,15 @@ struct Outputs {
   std::vector<int64_t> indices;
 };
 
-// Runs `problem` on the reference through the public API.
+// Runs `problem` on the reference through the public API, with int64
+// indices whatever the problem's index type.
 Outputs RunReference(const Problem2D& problem, const std::vector<float>& input, bool with_indices);
+
+// Runs `problem` on the current target on buffers against inaccessible pages
+// on the `guard` side, with indices of the problem's index type widened to
+// int64 in `actual`; fails if the run fails or writes outside its buffers.
+void RunGuarded(const Problem2D& problem, const std::vector<float>& input, bool with_indices, Guard guard,
+                Outputs* actual);
 
 }  // namespace test
 }  // namespace simdpool

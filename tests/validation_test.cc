@@ -49,6 +49,18 @@ std::vector<BadCase> BadCases() {
       {"reserved", [](simdpool_problem& p) { p.reserved[2] = 1; }, "reserved[2]=1: must be 0"},
       {"pad_limit", [](simdpool_problem& p) { p.pad_limit = static_cast<simdpool_pad_limit>(4); },
        "pad_limit=4"},
+      {"index_type", [](simdpool_problem& p) { p.index_type = static_cast<simdpool_index_type>(5); },
+       "index_type=5: index_type must be SIMDPOOL_INDEX_INT64 or SIMDPOOL_INDEX_INT32"},
+      {"avg_index_type", [](simdpool_problem& p) {
+         p.op = SIMDPOOL_OP_AVG;
+         p.index_type = SIMDPOOL_INDEX_INT32;
+       }, "index_type=1: only max pooling produces indices"},
+      // Index 2^31 (the plane's last element) does not fit int32.
+      {"int32_index_overflow", [](simdpool_problem& p) {
+         p.index_type = SIMDPOOL_INDEX_INT32;
+         p.input[0] = int64_t{1} << 16;
+         p.input[1] = (int64_t{1} << 15) + 1;
+       }, "index_type=1: int32 indices need input planes of at most 2^31 elements, not 65536 x 32769"},
       {"overflow", [](simdpool_problem& p) {
          p.batch = int64_t{1} << 40;
          p.channels = int64_t{1} << 40;
@@ -133,6 +145,32 @@ TEST_P(Validation, EmptyBatch) {
   EXPECT_TRUE(simdpool::Run(problem, nullptr, nullptr, nullptr).ok());
 }
 
+// A plane of exactly 2^31 elements has int32 indices up to 2^31 - 1.
+TEST_P(Validation, Int32IndicesFitPlanesOf2To31) {
+  Problem2D problem(Op::kMax, Layout::kNCHW, 1, 1, int64_t{1} << 16, int64_t{1} << 15);
+  problem.Kernel(2, 2).IndexType(SIMDPOOL_INDEX_INT32);
+  simdpool_shape shape;
+  const Status s = OutputShape(problem, &shape);
+  EXPECT_TRUE(s.ok()) << s.message();
+}
+
+// The C++ API checks the index buffer's type against the problem's.
+TEST_P(Validation, IndexBufferTypeMustMatch) {
+  Problem2D problem(Op::kMax, Layout::kNHWC, 1, 2, 4, 4);
+  problem.Kernel(2, 2);
+  std::vector<float> in(32, 1.0f), out(8, -5.0f);
+  std::vector<int32_t> idx32(8, -9);
+  std::vector<int64_t> idx64(8, -9);
+  Status s = simdpool::Run(problem, in.data(), out.data(), idx32.data());
+  EXPECT_NE(s.message().find("indices: an int32_t buffer, but index_type=0"), std::string::npos) << s.message();
+  problem.IndexType(SIMDPOOL_INDEX_INT32);
+  s = simdpool::Run(problem, in.data(), out.data(), idx64.data());
+  EXPECT_NE(s.message().find("indices: an int64_t buffer, but index_type=1"), std::string::npos) << s.message();
+  for (float v : out) EXPECT_EQ(v, -5.0f);
+  for (int32_t v : idx32) EXPECT_EQ(v, -9);
+  for (int64_t v : idx64) EXPECT_EQ(v, -9);
+}
+
 // Shapes past 2^31 and 2^32 elements validate without allocating.
 TEST_P(Validation, HugeShapesValidate) {
   Problem2D problem(Op::kMax, Layout::kNHWC, 2, 3, (int64_t{1} << 32) + 15, 5);
@@ -151,6 +189,8 @@ TEST(ProblemString, DescribesTheProblem) {
   Problem2D q(Op::kAvg, Layout::kNCHW, 2, 3, 5, 7);
   q.Kernel(2, 3).Pad(0, 1, 1, 0).CeilMode().CountIncludePad(false).DivisorOverride(-2);
   EXPECT_EQ(q.ToString(), "mb2ic3_ih5iw7_kh2kw3_sh2sw3_pbh0pbw1_peh1pew0_avg_ceil_exclpad_div-2_nchw_f32");
+  p.IndexType(SIMDPOOL_INDEX_INT32);
+  EXPECT_EQ(p.ToString(), "mb1ic64_ih112iw112_kh3kw3_sh2sw2_ph1pw1_max_idx32_nhwc_f32");
 }
 
 SIMDPOOL_INSTANTIATE_TARGET_TEST(Validation);

@@ -7,7 +7,8 @@
  *
  * Semantics follow PyTorch 1.13 (see docs/semantics.md): max pooling returns
  * the first maximum in scan order (NaN propagates, its index is the last NaN),
- * indices are int64 flat offsets inside one (n, c) plane; average pooling sums
+ * indices are flat offsets inside one (n, c) plane (int64 by default, int32
+ * on request); average pooling sums
  * in scan order and divides once by the PyTorch divisor. Results are
  * bit-identical on every SIMD target and to the scalar reference.
  */
@@ -31,7 +32,7 @@ typedef enum simdpool_status {
 } simdpool_status;
 
 typedef enum simdpool_op {
-  SIMDPOOL_OP_MAX = 0, /* max pooling, optionally with int64 indices */
+  SIMDPOOL_OP_MAX = 0, /* max pooling, optionally with indices */
   SIMDPOOL_OP_AVG = 1, /* average pooling */
 } simdpool_op;
 
@@ -53,6 +54,14 @@ typedef enum simdpool_pad_limit {
   SIMDPOOL_PAD_LIMIT_NONE = 1,
 } simdpool_pad_limit;
 
+/* The element type of max pooling's indices. Both hold the same values
+ * (PyTorch's flat offsets inside one (n, c) plane); int32 halves the bytes
+ * written and needs planes of at most 2^31 elements. */
+typedef enum simdpool_index_type {
+  SIMDPOOL_INDEX_INT64 = 0, /* PyTorch's dtype */
+  SIMDPOOL_INDEX_INT32 = 1,
+} simdpool_index_type;
+
 /* One pooling problem. Initialise with simdpool_problem_init(), then set the
  * fields. Spatial arrays hold the outermost axis first: for rank 2 index 0 is
  * H and index 1 is W; entries at index >= spatial_rank are ignored. */
@@ -73,13 +82,14 @@ typedef struct simdpool_problem {
   int32_t count_include_pad; /* avg: count padding cells in the divisor */
   int64_t divisor_override;  /* avg: 0 = none, else the divisor (may be < 0) */
   simdpool_pad_limit pad_limit;
-  int32_t reserved0;         /* must be 0 */
+  simdpool_index_type index_type; /* max: type of the indices (int64) */
   int64_t reserved[6];       /* must be 0: room for later fields */
 } simdpool_problem;
 
 /* Sets PyTorch's defaults: op max, rank 2, NCHW, f32, batch 1, channels 1,
  * sizes/kernel 1, stride 0 (= kernel), dilation 1, no padding, floor mode,
- * count_include_pad 1, no divisor override, PyTorch pad limit. */
+ * count_include_pad 1, no divisor override, PyTorch pad limit, int64
+ * indices. */
 void simdpool_problem_init(simdpool_problem* problem);
 
 /* Output tensor shape in the problem's memory layout: rank = spatial_rank + 2,
@@ -99,11 +109,12 @@ simdpool_status simdpool_validate(const simdpool_problem* problem,
  * SIMDPOOL_TARGET environment variable names an unusable target, every run
  * fails with a message saying so until a target is forced). src holds the input tensor, dst receives the output tensor
  * (both dense, in the problem's layout and dtype). For max pooling, indices
- * (optional, NULL to skip) receives one int64 per output element: the flat
- * offset of the selected element inside its (n, c) plane (h * W + w), or -1
- * for a window without any input element. Buffers must not overlap. */
+ * (optional, NULL to skip) receives one index of problem->index_type per
+ * output element: the flat offset of the selected element inside its (n, c)
+ * plane (h * W + w), or -1 for a window without any input element. Buffers
+ * must not overlap. */
 simdpool_status simdpool_run(const simdpool_problem* problem, const void* src,
-                             void* dst, int64_t* indices);
+                             void* dst, void* indices);
 
 /* The message of the last status-returning call on this thread ("" after a
  * success). */

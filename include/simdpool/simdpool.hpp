@@ -3,6 +3,7 @@
 #ifndef SIMDPOOL_SIMDPOOL_HPP_
 #define SIMDPOOL_SIMDPOOL_HPP_
 
+#include <cstddef>
 #include <cstdint>
 #include <string>
 #include <utility>
@@ -58,6 +59,8 @@ class Problem2D {
   Problem2D& CountIncludePad(bool on) { p_.count_include_pad = on; return *this; }
   Problem2D& DivisorOverride(int64_t divisor) { p_.divisor_override = divisor; return *this; }
   Problem2D& PadLimit(simdpool_pad_limit limit) { p_.pad_limit = limit; return *this; }
+  // Max: the type of the indices Run writes (int64, PyTorch's, by default).
+  Problem2D& IndexType(simdpool_index_type type) { p_.index_type = type; return *this; }
 
   const simdpool_problem& c_problem() const { return p_; }
   simdpool_problem& c_problem() { return p_; }
@@ -86,10 +89,34 @@ inline Status OutputShape(const Problem2D& problem, simdpool_shape* shape) {
   return MakeStatus(simdpool_validate(&problem.c_problem(), shape));
 }
 
-// Runs the problem; `indices` (max only) may be null.
-inline Status Run(const Problem2D& problem, const float* src, float* dst,
-                  int64_t* indices = nullptr) {
+// Runs the problem, values only.
+inline Status Run(const Problem2D& problem, const float* src, float* dst) {
+  return MakeStatus(simdpool_run(&problem.c_problem(), src, dst, nullptr));
+}
+inline Status Run(const Problem2D& problem, const float* src, float* dst, std::nullptr_t) {
+  return Run(problem, src, dst);
+}
+
+namespace internal {
+inline Status RunWithIndices(const Problem2D& problem, const float* src, float* dst, void* indices,
+                             simdpool_index_type buffer_type, const char* buffer_name) {
+  const simdpool_index_type type = problem.c_problem().index_type;
+  if (indices != nullptr && type != buffer_type) {
+    return Status(SIMDPOOL_INVALID_ARGUMENT, std::string("indices: ") + buffer_name + " buffer, but index_type=" +
+                                                 std::to_string(type) + "; the problem's IndexType() must match");
+  }
   return MakeStatus(simdpool_run(&problem.c_problem(), src, dst, indices));
+}
+}  // namespace internal
+
+// Runs max pooling with indices (null skips them) of the problem's
+// IndexType(): an int64_t buffer for SIMDPOOL_INDEX_INT64 (the default), an
+// int32_t buffer for SIMDPOOL_INDEX_INT32. A mismatch is an error.
+inline Status Run(const Problem2D& problem, const float* src, float* dst, int64_t* indices) {
+  return internal::RunWithIndices(problem, src, dst, indices, SIMDPOOL_INDEX_INT64, "an int64_t");
+}
+inline Status Run(const Problem2D& problem, const float* src, float* dst, int32_t* indices) {
+  return internal::RunWithIndices(problem, src, dst, indices, SIMDPOOL_INDEX_INT32, "an int32_t");
 }
 
 inline std::vector<std::string> Targets(simdpool_target_list which) {

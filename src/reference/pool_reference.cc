@@ -79,7 +79,7 @@ float AvgWindow(const float* src, const Layout& in, int64_t n, int64_t c, int64_
 }  // namespace
 
 void Pool2D(const simdpool_problem& p, int64_t out_h, int64_t out_w, const float* src, float* dst,
-            int64_t* indices) {
+            void* indices) {
   const bool channels_last = p.layout == SIMDPOOL_LAYOUT_NHWC;
   const Layout in{channels_last, p.channels, p.input[0], p.input[1]};
   const Layout out{channels_last, p.channels, out_h, out_w};
@@ -94,7 +94,11 @@ void Pool2D(const simdpool_problem& p, int64_t out_h, int64_t out_w, const float
             int64_t index;
             MaxWindow(src, in, n, c, h0, w0, p.kernel[0], p.kernel[1], p.dilation[0],
                       p.dilation[1], &dst[o], &index);
-            if (indices != nullptr) indices[o] = index;
+            if (indices != nullptr && p.index_type == SIMDPOOL_INDEX_INT32) {
+              static_cast<int32_t*>(indices)[o] = static_cast<int32_t>(index);  // validated to fit
+            } else if (indices != nullptr) {
+              static_cast<int64_t*>(indices)[o] = index;
+            }
           } else {
             dst[o] = AvgWindow(src, in, n, c, h0, w0, p);
           }

@@ -12,9 +12,10 @@ namespace simdpool {
 namespace reference {
 
 // `problem` must be valid with stride resolved (no 0 = default); out_h/out_w
-// are its output sizes. indices may be null; it is only written for max.
+// are its output sizes. indices (of problem.index_type) may be null; it is
+// only written for max.
 void Pool2D(const simdpool_problem& problem, int64_t out_h, int64_t out_w, const float* src,
-            float* dst, int64_t* indices);
+            float* dst, void* indices);
 
 }  // namespace reference
 }  // namespace simdpool
