@@ -49,27 +49,16 @@ constexpr char kStream[] = "stream";
 struct Case {
   std::string name;  // e.g. "resnet_stem_max/nchw"
   Problem2D problem;
-  bool indices;
+  Indices indices;
   Status status;  // of OutputShape; benchmarks of an invalid case fail
   int64_t in_elements = 0;
   int64_t out_elements = 0;
 
   int64_t InBytes() const { return in_elements * static_cast<int64_t>(sizeof(float)); }
   int64_t OutBytes() const { return out_elements * static_cast<int64_t>(sizeof(float)); }
-  int64_t IndexBytes() const {
-    return indices ? out_elements * static_cast<int64_t>(sizeof(int64_t)) : 0;
-  }
+  int64_t IndexBytes() const { return out_elements * IndexSize(indices); }
   int64_t TotalBytes() const { return InBytes() + OutBytes() + IndexBytes(); }
 };
-
-Problem2D MakeProblem(const Shape& shape, Layout layout) {
-  Problem2D problem(shape.op, layout, shape.n, shape.c, shape.h, shape.w);
-  problem.Kernel(shape.kernel, shape.kernel)
-      .Stride(shape.stride, shape.stride)
-      .Pad(shape.pad, shape.pad);
-  if (shape.op == Op::kAvg) problem.CountIncludePad(shape.count_include_pad);
-  return problem;
-}
 
 std::vector<Case> MakeCases() {
   std::vector<Case> cases;
@@ -95,14 +84,14 @@ std::vector<Case> MakeCases() {
 // reads the same input and the (up to 100 MB) input is filled only once.
 struct Tensors {
   AlignedPtr<float> src, dst;
-  AlignedPtr<int64_t> indices;   // null unless the case writes indices
+  AlignedPtr<int64_t> indices;  // null unless the case writes indices; int32 ones use half
 };
 
 std::unique_ptr<Tensors> MakeTensors(const Case& c) {
   auto t = std::make_unique<Tensors>();
   t->src = AllocateZeroed<float>(c.in_elements);
   t->dst = AllocateZeroed<float>(c.out_elements);
-  if (c.indices) {
+  if (c.indices != Indices::kNone) {
     t->indices = AllocateZeroed<int64_t>(c.out_elements);
     if (!t->indices) return nullptr;
   }
@@ -153,8 +142,11 @@ void PoolBenchmark(benchmark::State& state, size_t case_index, const Case& c,
   Tensors* t = status.ok() ? GetTensors(case_index, c) : nullptr;
   if (status.ok() && t == nullptr) status = Status(SIMDPOOL_OUT_OF_MEMORY, "out of memory");
   if (status.ok()) {
+    int64_t* indices64 = c.indices == Indices::kInt64 ? t->indices.get() : nullptr;
+    int32_t* indices32 = c.indices == Indices::kInt32 ? reinterpret_cast<int32_t*>(t->indices.get()) : nullptr;
     for (auto _ : state) {
-      status = Run(c.problem, t->src.get(), t->dst.get(), t->indices.get());
+      status = indices32 ? Run(c.problem, t->src.get(), t->dst.get(), indices32)
+                         : Run(c.problem, t->src.get(), t->dst.get(), indices64);
       if (!status.ok()) break;
     }
   }
@@ -180,12 +172,13 @@ void StreamBenchmark(benchmark::State& state, size_t case_index, const Case& c) 
     state.SkipWithError("out of memory");
     return;
   }
-  // Indices are 8 bytes per output: write them as twice as many floats.
+  // Indices are written as floats of the same bytes.
   const size_t out_floats = static_cast<size_t>(c.out_elements);
+  const size_t index_floats = static_cast<size_t>(c.IndexBytes()) / sizeof(float);
   float* indices = reinterpret_cast<float*>(t->indices.get());
   for (auto _ : state) {
     float max = Stream(t->src.get(), static_cast<size_t>(c.in_elements), t->dst.get(), out_floats);
-    if (indices != nullptr) max += Stream(nullptr, 0, indices, 2 * out_floats);
+    if (indices != nullptr) max += Stream(nullptr, 0, indices, index_floats);
     benchmark::DoNotOptimize(max);
     benchmark::ClobberMemory();
   }

@@ -15,27 +15,44 @@
 namespace simdpool {
 namespace bench {
 
+// Max only: the indices a call also writes.
+enum class Indices { kNone, kInt64, kInt32 };
+
+// Bytes per index.
+inline int64_t IndexSize(Indices indices) {
+  return indices == Indices::kInt64 ? 8 : indices == Indices::kInt32 ? 4 : 0;
+}
+
 struct Shape {
   const char* name;
   Op op;
   int64_t n, c, h, w;
   int64_t kernel, stride, pad;
   bool count_include_pad;  // avg only
-  bool indices;            // max only: also write int64 indices
+  Indices indices;
 };
 
 inline constexpr Shape kShapes[] = {
-    {"resnet_stem_max", Op::kMax, 1, 64, 112, 112, 3, 2, 1, true, false},
-    {"resnet_stem_max_b32", Op::kMax, 32, 64, 112, 112, 3, 2, 1, true, false},
-    {"vgg_max_2x2", Op::kMax, 1, 64, 224, 224, 2, 2, 0, true, false},
-    {"vgg_deep_max", Op::kMax, 1, 512, 28, 28, 2, 2, 0, true, false},
-    {"alexnet_max", Op::kMax, 1, 96, 55, 55, 3, 2, 0, true, false},
-    {"inception_avg", Op::kAvg, 1, 288, 35, 35, 3, 1, 1, false, false},
-    {"densenet_avg_2x2", Op::kAvg, 1, 128, 56, 56, 2, 2, 0, true, false},
-    {"maxpool_indices", Op::kMax, 1, 64, 112, 112, 3, 2, 1, true, true},
+    {"resnet_stem_max", Op::kMax, 1, 64, 112, 112, 3, 2, 1, true, Indices::kNone},
+    {"resnet_stem_max_b32", Op::kMax, 32, 64, 112, 112, 3, 2, 1, true, Indices::kNone},
+    {"vgg_max_2x2", Op::kMax, 1, 64, 224, 224, 2, 2, 0, true, Indices::kNone},
+    {"vgg_deep_max", Op::kMax, 1, 512, 28, 28, 2, 2, 0, true, Indices::kNone},
+    {"alexnet_max", Op::kMax, 1, 96, 55, 55, 3, 2, 0, true, Indices::kNone},
+    {"inception_avg", Op::kAvg, 1, 288, 35, 35, 3, 1, 1, false, Indices::kNone},
+    {"densenet_avg_2x2", Op::kAvg, 1, 128, 56, 56, 2, 2, 0, true, Indices::kNone},
+    {"maxpool_indices", Op::kMax, 1, 64, 112, 112, 3, 2, 1, true, Indices::kInt64},
+    {"maxpool_indices_int32", Op::kMax, 1, 64, 112, 112, 3, 2, 1, true, Indices::kInt32},
 };
 
 inline constexpr Layout kLayouts[] = {Layout::kNCHW, Layout::kNHWC};
+
+inline Problem2D MakeProblem(const Shape& shape, Layout layout) {
+  Problem2D problem(shape.op, layout, shape.n, shape.c, shape.h, shape.w);
+  problem.Kernel(shape.kernel, shape.kernel).Stride(shape.stride, shape.stride).Pad(shape.pad, shape.pad);
+  if (shape.op == Op::kAvg) problem.CountIncludePad(shape.count_include_pad);
+  if (shape.indices == Indices::kInt32) problem.IndexType(SIMDPOOL_INDEX_INT32);
+  return problem;
+}
 
 inline const char* LayoutName(Layout layout) { return layout == Layout::kNCHW ? "nchw" : "nhwc"; }
 

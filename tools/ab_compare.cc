@@ -27,7 +27,7 @@ using simdpool::Op;
 struct Library {
   void (*init)(simdpool_problem*);
   simdpool_status (*validate)(const simdpool_problem*, simdpool_shape*);
-  simdpool_status (*run)(const simdpool_problem*, const void*, void*, int64_t*);
+  simdpool_status (*run)(const simdpool_problem*, const void*, void*, void*);
 };
 
 bool Open(const char* path, Library* lib) {
@@ -80,8 +80,12 @@ int main(int argc, char** argv) {
         p.pad_begin[i] = p.pad_end[i] = c.pad;
       }
       if (c.op == Op::kAvg) p.count_include_pad = c.count_include_pad;
+      if (c.indices == bench::Indices::kInt32) p.index_type = SIMDPOOL_INDEX_INT32;
       simdpool_shape shape;
-      if (libs[0].validate(&p, &shape) != SIMDPOOL_OK) return 1;
+      if (libs[0].validate(&p, &shape) != SIMDPOOL_OK || libs[1].validate(&p, &shape) != SIMDPOOL_OK) {
+        std::printf("%-28s skipped: invalid for A or B (a revision before the case's options)\n", name.c_str());
+        continue;
+      }
       const int64_t inputs = c.n * c.c * c.h * c.w;
       auto src = bench::AllocateZeroed<float>(inputs);
       auto dst = bench::AllocateZeroed<float>(shape.elements);
@@ -95,7 +99,7 @@ int main(int argc, char** argv) {
         for (int w = 0; w < 2; ++w) {
           const auto start = std::chrono::steady_clock::now();
           for (int64_t r = 0; r < reps; ++r) {
-            if (libs[w].run(&p, src.get(), dst.get(), c.indices ? indices.get() : nullptr) != SIMDPOOL_OK) {
+            if (libs[w].run(&p, src.get(), dst.get(), c.indices != bench::Indices::kNone ? indices.get() : nullptr) != SIMDPOOL_OK) {
               return 1;
             }
           }

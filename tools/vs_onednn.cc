@@ -96,9 +96,7 @@ int main(int argc, char** argv) {
       if (name.find(filter) == std::string::npos) continue;
 
       // simdpool, as bench/bench_pool.cc builds it; automatic target.
-      simdpool::Problem2D problem(s.op, layout, s.n, s.c, s.h, s.w);
-      problem.Kernel(s.kernel, s.kernel).Stride(s.stride, s.stride).Pad(s.pad, s.pad);
-      if (s.op == Op::kAvg) problem.CountIncludePad(s.count_include_pad);
+      const simdpool::Problem2D problem = bench::MakeProblem(s, layout);
       simdpool_shape out;
       if (const simdpool::Status st = simdpool::OutputShape(problem, &out); !st.ok()) {
         std::fprintf(stderr, "%s: %s\n", name.c_str(), st.message().c_str());
@@ -110,14 +108,18 @@ int main(int argc, char** argv) {
       auto src = bench::AllocateZeroed<float>(inputs);
       auto dst = bench::AllocateZeroed<float>(outputs);
       auto onednn_dst = bench::AllocateZeroed<float>(outputs);
-      auto indices = bench::AllocateZeroed<int64_t>(s.indices ? outputs : 0);
+      const bool with_indices = s.indices != bench::Indices::kNone;
+      auto indices = bench::AllocateZeroed<int64_t>(with_indices ? outputs : 0);  // int32 ones use half
       if (!src || !dst || !onednn_dst || !indices) return 1;
       std::mt19937 rng(20240611);
       std::uniform_real_distribution<float> uniform(-1.0f, 1.0f);
       std::generate(src.get(), src.get() + inputs, [&] { return uniform(rng); });
-      int64_t* simdpool_indices = s.indices ? indices.get() : nullptr;
+      int64_t* indices64 = s.indices == bench::Indices::kInt64 ? indices.get() : nullptr;
+      int32_t* indices32 = s.indices == bench::Indices::kInt32 ? reinterpret_cast<int32_t*>(indices.get()) : nullptr;
       const std::function<void()> run_simdpool = [&] {
-        if (!simdpool::Run(problem, src.get(), dst.get(), simdpool_indices).ok()) std::abort();
+        const simdpool::Status status = indices32 ? simdpool::Run(problem, src.get(), dst.get(), indices32)
+                                                  : simdpool::Run(problem, src.get(), dst.get(), indices64);
+        if (!status.ok()) std::abort();
       };
 
       // oneDNN 2.6: pooling_v2 takes dilation, where 0 means none. Memory
@@ -130,8 +132,8 @@ int main(int argc, char** argv) {
                                                    : dnnl::algorithm::pooling_avg_exclude_padding;
       // With indices, forward_training makes oneDNN write its workspace too:
       // the argmax as 1 byte per output (the tap within the window), not
-      // PyTorch's int64 offsets that simdpool writes, so it moves less data.
-      const auto prop = s.indices ? dnnl::prop_kind::forward_training
+      // the int64 or int32 plane offsets that simdpool writes, so it moves less data.
+      const auto prop = with_indices ? dnnl::prop_kind::forward_training
                                   : dnnl::prop_kind::forward_inference;
       const dnnl::pooling_v2_forward::desc desc(
           prop, algorithm, src_md, dst_md, {s.stride, s.stride}, {s.kernel, s.kernel}, {0, 0},
@@ -150,15 +152,14 @@ int main(int argc, char** argv) {
 
       // Stream baseline: what any kernel must move, at the best SIMD width
       // (bench/stream.cc): reads every input float once (a running max) and
-      // writes simdpool's output, plus its int64 indices as twice as many
-      // floats. stream/oneDNN near 1 means oneDNN runs at memory speed.
-      float* index_floats = reinterpret_cast<float*>(simdpool_indices);
+      // writes simdpool's output, plus its indices as floats of the same
+      // bytes. stream/oneDNN near 1 means oneDNN runs at memory speed.
+      float* index_floats = with_indices ? reinterpret_cast<float*>(indices.get()) : nullptr;
+      const size_t index_float_count = static_cast<size_t>(outputs * bench::IndexSize(s.indices)) / sizeof(float);
       const std::function<void()> run_stream = [&] {
         float max = bench::Stream(src.get(), static_cast<size_t>(inputs), dst.get(),
                                   static_cast<size_t>(outputs));
-        if (index_floats != nullptr) {
-          max += bench::Stream(nullptr, 0, index_floats, 2 * static_cast<size_t>(outputs));
-        }
+        if (index_floats != nullptr) max += bench::Stream(nullptr, 0, index_floats, index_float_count);
         stream_sink = max;
       };
 
