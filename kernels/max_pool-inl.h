@@ -1097,7 +1097,7 @@ bool MaxPlaneColumnsFirst(D d, const internal::Plan& plan, const ColumnsFirstGeo
       if (kIndices) std::fill(out_index, out_index + g.out, Index{-1});
       continue;
     }
-    if (prefetch) PrefetchNextOutputRow(plan, src, p, oh);
+    if (prefetch) PrefetchAhead(plan, src, p, oh);
     // Steady states: k3s2 shares one row with the previous output row,
     // k2s2 none.
     if (window.count == kRows && window.first_new == kRows - 2) {
@@ -1180,7 +1180,7 @@ bool MaxPlaneColumnPairs(D d, const internal::Plan& plan, const std::vector<Wind
         std::fill(row_max, row_max + width, -kInfinity);
         continue;
       }
-      if (prefetch) PrefetchNextOutputRow(plan, src, p, oh);
+      if (prefetch) PrefetchAhead(plan, src, p, oh);
       // Every load stays inside its row: rows are read in place.
       if (window.count == kRows && window.first_new == 0) {  // k2s2: rows used once
         StoreColumnMaxima<kRows>(d, FindWindowRows<kRows>(plan, window, src, p, nullptr, rows), width, sum,
@@ -1246,7 +1246,7 @@ bool MaxPoolNCHW(D d, const internal::Plan& plan, const float* HWY_RESTRICT src,
       for (int64_t r = 0; r < num_rows; ++r) {
         window[r].input = input_rows.Row(src, p, TapInput(ah, oh, ah.tap_begin[oh] + r));
       }
-      if (prefetch) PrefetchNextOutputRow(plan, src, p, oh);
+      if (prefetch) PrefetchAhead(plan, src, p, oh);
       const int pattern = schedule->Pattern(oh);
       if (pattern == 1) {
         MaxOutputRow<kStride, kKernel, kIndices, 3, 1, 4>(d, plan, window, num_rows, gather_offsets, out, out_index);

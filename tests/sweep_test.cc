@@ -258,6 +258,21 @@ TEST_P(Sweep2D, NchwMaxTallKernels) {
   }, 6);
 }
 
+// NCHW max pooling on an input over 8 MiB, which the kernels prefetch ahead
+// of the rows they pool (PrefetchAhead): ResNet's stem and VGG's 2x2 on
+// 33 planes of 256 x 256, values of NaN-free planes (columns first) and
+// values with indices of planes with NaN.
+TEST_P(Sweep2D, NchwMaxLargeInput) {
+  std::mt19937_64 rng(5151);
+  for (const int64_t k : {3, 2}) {
+    Problem2D p(Op::kMax, Layout::kNCHW, 1, 33, 256, 256);
+    p.Kernel(k, k).Stride(2, 2).Pad(k / 2, k / 2);
+    ExpectLikeReference(p, false, 0, rng, 1 << 30, false);
+    ExpectLikeReference(p, true, 1, rng);
+    if (HasFatalFailure()) return;
+  }
+}
+
 // NHWC max pooling with the square kernels and strides whose full windows
 // the NHWC kernel unrolls (k2s2, k3s1, k3s2), next to padding, ceil mode and
 // dilation that take the general pixel; channels below and above a vector.
