@@ -70,10 +70,11 @@ inline int64_t TapInput(const internal::Axis& a, int64_t o, int64_t i) {
 
 // Inputs that cannot stay cached stream from memory; there the NCHW max
 // kernels prefetch the input kPrefetchDistanceBytes ahead of the rows they
-// pool (ResNet's batch-32 stem NCHW on Zen 5: 0.40x the time, VGG's 2x2
-// 0.88x). On cache-resident inputs the extra instructions cost time, hence
-// the threshold. NHWC, prefetched per output row or per pixel at 0-64 KiB:
-// VGG's 2x2 1.3-1.4x slower, ResNet's batch 32 0.8-1.07x, so it does not.
+// pool (ResNet's batch-32 stem NCHW on Zen 5: 0.38-0.41x the time, VGG's
+// 2x2 0.82-0.99x). On cache-resident inputs the extra instructions cost
+// time, hence the threshold. NHWC, prefetched per output row or per pixel
+// at 0-64 KiB: VGG's 2x2 1.3-1.4x slower, ResNet's batch 32 0.8-1.07x, so
+// it does not prefetch.
 constexpr int64_t kPrefetchAboveBytes = int64_t{8} << 20;
 constexpr int64_t kPrefetchDistanceBytes = 8 << 10;
 
@@ -85,7 +86,8 @@ inline bool PrefetchInput(const internal::Plan& plan) {
 // Prefetches the cache lines of n floats from p. Always inlined, and so is
 // every caller: GCC 12's IPA mod/ref analysis takes a function whose only
 // effect is a prefetch for one without effects and deletes the calls
-// (-fno-ipa-modref keeps them); the library had no prefetch instruction.
+// (-fno-ipa-modref keeps them): from 10ec436 to this change the library had
+// no prefetch instruction.
 HWY_INLINE void PrefetchFloats(const float* p, int64_t n) {
   constexpr int64_t kLineFloats = 64 / sizeof(float);
   for (int64_t i = 0; i < n; i += kLineFloats) hwy::Prefetch(p + i);
