@@ -85,9 +85,7 @@ inline bool PrefetchInput(const internal::Plan& plan) {
 
 // Prefetches the cache lines of n floats from p. Always inlined, and so is
 // every caller: GCC 12's IPA mod/ref analysis takes a function whose only
-// effect is a prefetch for one without effects and deletes the calls
-// (-fno-ipa-modref keeps them): from 10ec436 to this change the library had
-// no prefetch instruction.
+// effect is a prefetch for one without effects and deletes its calls.
 HWY_INLINE void PrefetchFloats(const float* p, int64_t n) {
   constexpr int64_t kLineFloats = 64 / sizeof(float);
   for (int64_t i = 0; i < n; i += kLineFloats) hwy::Prefetch(p + i);

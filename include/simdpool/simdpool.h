@@ -8,9 +8,9 @@
  * Semantics follow PyTorch 1.13 (see docs/semantics.md): max pooling returns
  * the first maximum in scan order (NaN propagates, its index is the last NaN),
  * indices are flat offsets inside one (n, c) plane (int64 by default, int32
- * on request); average pooling sums
- * in scan order and divides once by the PyTorch divisor. Results are
- * bit-identical on every SIMD target and to the scalar reference.
+ * on request); average pooling sums in scan order and divides once by the
+ * PyTorch divisor. Results are bit-identical on every SIMD target and to the
+ * scalar reference.
  */
 #ifndef SIMDPOOL_SIMDPOOL_H_
 #define SIMDPOOL_SIMDPOOL_H_

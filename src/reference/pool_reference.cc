@@ -76,6 +76,15 @@ float AvgWindow(const float* src, const Layout& in, int64_t n, int64_t c, int64_
   return sum / static_cast<float>(divisor);
 }
 
+// Writes index `value` (validated to fit the type) as output o's.
+void StoreIndex(simdpool_index_type type, void* indices, int64_t o, int64_t value) {
+  if (type == SIMDPOOL_INDEX_INT32) {
+    static_cast<int32_t*>(indices)[o] = static_cast<int32_t>(value);
+  } else {
+    static_cast<int64_t*>(indices)[o] = value;
+  }
+}
+
 }  // namespace
 
 void Pool2D(const simdpool_problem& p, int64_t out_h, int64_t out_w, const float* src, float* dst,
@@ -94,11 +103,7 @@ void Pool2D(const simdpool_problem& p, int64_t out_h, int64_t out_w, const float
             int64_t index;
             MaxWindow(src, in, n, c, h0, w0, p.kernel[0], p.kernel[1], p.dilation[0],
                       p.dilation[1], &dst[o], &index);
-            if (indices != nullptr && p.index_type == SIMDPOOL_INDEX_INT32) {
-              static_cast<int32_t*>(indices)[o] = static_cast<int32_t>(index);  // validated to fit
-            } else if (indices != nullptr) {
-              static_cast<int64_t*>(indices)[o] = index;
-            }
+            if (indices != nullptr) StoreIndex(p.index_type, indices, o, index);
           } else {
             dst[o] = AvgWindow(src, in, n, c, h0, w0, p);
           }
