@@ -368,6 +368,197 @@ void MaxPoolNHWCWith(D d, const internal::Plan& plan, const float* HWY_RESTRICT 
   }
 }
 
+// ------------------------------------------------- NHWC, separable windows
+//
+// Windows of more than 3x3 taps whose rows overlap (stride < kernel along
+// H: YOLO's SPP, 5x5 to 13x13 at stride 1) are separable, as in NCHW: each
+// input row is folded once per output column, along W, into a ring of row
+// results, and each output folds the row results of its window's rows, top
+// to bottom. Both folds visit their taps in scan order with the selection
+// rule, which keeps the scan order's first maximum and last NaN (see the
+// NCHW section), so the result is the reference's: the exact rule where an
+// input row may hold NaN, kFast's elsewhere. A window of kh x kw taps costs
+// kw folds per row result and kh per output instead of kh * kw.
+
+// Separable windows take fewer folds: more than 3x3 taps, rows shared, and
+// a ring of row results (values and indices, a row per input row one window
+// spans) of at most 64 MiB; tall dilated windows over wide rows keep the
+// direct kernel.
+inline bool SeparableNHWC(const internal::Plan& plan) {
+  const int64_t slots = (plan.h.kernel - 1) * plan.h.dilation + 1;  // fits: validated
+  const int64_t row_bytes = plan.w.out * plan.channels * 8;
+  return plan.h.kernel * plan.w.kernel > 9 && plan.h.stride < plan.h.kernel &&
+         slots <= (int64_t{64} << 20) / row_bytes;
+}
+
+// Folds taps [0, count) in order (MaxStep), for kBlocks (1 or 4) vectors
+// at a time: independent chains, which one alone would leave bound by the
+// fold's latency. tap(t, b, v, index) loads vector b of tap t; store(b,
+// best, index) takes the result of vector b.
+template <MaxMode kMode, bool kIndices, int kBlocks, class D, class Tap, class Store>
+HWY_INLINE void FoldTaps(D d, int64_t count, const Tap& tap, const Store& store) {
+  const hn::RebindToSigned<D> di;
+  auto best0 = hn::Zero(d), best1 = best0, best2 = best0, best3 = best0, v = best0;
+  auto index0 = hn::Zero(di), index1 = index0, index2 = index0, index3 = index0, v_index = index0;
+  auto unused_probe = hn::Zero(d);  // the caller probes the taps
+  // Tap 0 starts the fold (the rule applied to it from -inf gives it back).
+  tap(0, 0, best0, index0);
+  if (kBlocks > 1) tap(0, 1, best1, index1), tap(0, 2, best2, index2), tap(0, 3, best3, index3);
+  for (int64_t t = 1; t < count; ++t) {
+    tap(t, 0, v, v_index);
+    MaxStep<kMode, kIndices>(d, v, v_index, best0, index0, unused_probe);
+    if (kBlocks > 1) {
+      tap(t, 1, v, v_index);
+      MaxStep<kMode, kIndices>(d, v, v_index, best1, index1, unused_probe);
+      tap(t, 2, v, v_index);
+      MaxStep<kMode, kIndices>(d, v, v_index, best2, index2, unused_probe);
+      tap(t, 3, v, v_index);
+      MaxStep<kMode, kIndices>(d, v, v_index, best3, index3, unused_probe);
+    }
+  }
+  store(0, best0, index0);
+  if (kBlocks > 1) store(1, best1, index1), store(2, best2, index2), store(3, best3, index3);
+}
+
+// Whether the n >= Lanes(d) floats from p hold no NaN: their sum (a false
+// alarm where +inf meets -inf, or where the sum overflows).
+template <class D>
+HWY_INLINE bool FreeOfNaN(D d, const float* HWY_RESTRICT p, int64_t n) {
+  const int64_t N = static_cast<int64_t>(hn::Lanes(d));
+  auto sum0 = hn::Zero(d), sum1 = sum0, sum2 = sum0, sum3 = sum0;
+  int64_t i = 0;
+  for (; i + 4 * N <= n; i += 4 * N) {
+    sum0 = hn::Add(sum0, hn::LoadU(d, p + i));
+    sum1 = hn::Add(sum1, hn::LoadU(d, p + i + N));
+    sum2 = hn::Add(sum2, hn::LoadU(d, p + i + 2 * N));
+    sum3 = hn::Add(sum3, hn::LoadU(d, p + i + 3 * N));
+  }
+  for (; i < n; i += N) sum0 = hn::Add(sum0, hn::LoadU(d, p + std::min(i, n - N)));
+  return hn::AllFalse(d, hn::IsNaN(hn::Add(hn::Add(sum0, sum1), hn::Add(sum2, sum3))));
+}
+
+// Calls fold over `elements` vector lanes from 0, four vectors at a time
+// while they last: fold(kBlocks tag, e) folds the vectors from element e.
+template <class D, class Fold>
+HWY_INLINE void ForVectors(D d, int64_t elements, const Fold& fold) {
+  const int64_t N = static_cast<int64_t>(hn::Lanes(d));
+  int64_t e = 0;
+  for (; e + 4 * N <= elements; e += 4 * N) fold(std::integral_constant<int, 4>(), e);
+  for (; e < elements; e += N) {
+    e = std::min(e, elements - N);  // the last vector overlaps its predecessor
+    fold(std::integral_constant<int, 1>(), e);
+  }
+}
+
+// The row results of input row h of an image: per output column, its
+// window row's valid taps folded in order (-inf and index -1 if none), and
+// with kIndices their plane offsets h * W + w. kFast: the row has no NaN.
+template <MaxMode kMode, bool kIndices, class D>
+HWY_INLINE void MaxRowResultsNHWC(D d, const internal::Plan& plan, const float* HWY_RESTRICT image, int64_t h,
+                                  float* HWY_RESTRICT row_max, int32_t* HWY_RESTRICT row_index) {
+  const hn::RebindToSigned<D> di;
+  const internal::Axis& aw = plan.w;
+  const int64_t N = static_cast<int64_t>(hn::Lanes(d));
+  const int64_t C = plan.channels, dw = aw.dilation;
+  for (int64_t ow = 0; ow < aw.out; ++ow) {
+    const int64_t wb = aw.tap_begin[ow], we = aw.tap_end[ow];
+    float* out = row_max + ow * C;
+    int32_t* out_index = kIndices ? row_index + ow * C : nullptr;
+    if (wb == we) {
+      std::fill(out, out + C, -kInfinity);
+      if (kIndices) std::fill(out_index, out_index + C, -1);
+      continue;
+    }
+    const int64_t first = h * aw.in + aw.start[ow] + wb * dw;  // offset of the first valid tap
+    ForVectors(d, C, [&](auto blocks, int64_t c) {
+      const float* p = image + first * C + c;
+      const auto tap = [&](int64_t t, int64_t b, hn::Vec<D>& v, hn::Vec<decltype(di)>& index) {
+        v = hn::LoadU(d, p + t * dw * C + b * N);
+        index = hn::Set(di, static_cast<int32_t>(first + t * dw));
+      };
+      const auto store = [&](int64_t b, hn::Vec<D> best, hn::Vec<decltype(di)> index) {
+        hn::StoreU(best, d, out + c + b * N);
+        if (kIndices) hn::StoreU(index, di, out_index + c + b * N);
+      };
+      FoldTaps<kMode, kIndices, decltype(blocks)::value>(d, we - wb, tap, store);
+    });
+  }
+}
+
+// The separable kernel. Returns false, having written nothing, if its ring
+// of row results could not be allocated.
+template <bool kIndices, bool kOneLane, class D, class Index>
+bool MaxPoolNHWCSeparable(D d, const internal::Plan& plan, const float* HWY_RESTRICT src,
+                          float* HWY_RESTRICT dst, Index* HWY_RESTRICT indices) {
+  const hn::RebindToSigned<D> di;
+  const internal::Axis& ah = plan.h;
+  const int64_t N = static_cast<int64_t>(hn::Lanes(d));
+  const int64_t C = plan.channels;
+  const int64_t row_elements = plan.w.out * C;
+  // One slot per input row a window spans: a window's rows never share one.
+  const int64_t slots = (ah.kernel - 1) * ah.dilation + 1;  // as in SeparableNHWC
+  const auto ring_size = static_cast<size_t>(slots * row_elements);
+  auto ring = hwy::AllocateAligned<float>(ring_size);
+  auto ring_index = hwy::AllocateAligned<int32_t>(kIndices ? ring_size : 1);  // 0 bytes would abort
+  if (!ring || (kIndices && !ring_index)) return false;
+  std::vector<int64_t> row_in_slot(static_cast<size_t>(slots));
+  std::vector<char> slot_clean(static_cast<size_t>(slots));  // its input row has no NaN
+  std::vector<const float*> rows(static_cast<size_t>(ah.kernel));
+  std::vector<const int32_t*> rows_index(static_cast<size_t>(ah.kernel));
+  for (int64_t n = 0; n < plan.batch; ++n) {
+    const float* image = src + n * plan.in_plane * C;
+    std::fill(row_in_slot.begin(), row_in_slot.end(), int64_t{-1});
+    for (int64_t oh = 0; oh < ah.out; ++oh) {
+      const int64_t o = (n * ah.out + oh) * row_elements;
+      float* out = dst + o;
+      Index* out_index = kIndices ? indices + o : nullptr;
+      const int64_t hb = ah.tap_begin[oh], he = ah.tap_end[oh];
+      if (hb == he) {  // only padding rows: -inf, index -1
+        std::fill(out, out + row_elements, -kInfinity);
+        if (kIndices) std::fill(out_index, out_index + row_elements, Index{-1});
+        continue;
+      }
+      const int64_t count = he - hb;
+      bool window_clean = true;
+      for (int64_t i = 0; i < count; ++i) {
+        const int64_t h = TapInput(ah, oh, hb + i);
+        const auto slot = static_cast<size_t>(h % slots);
+        float* row = ring.get() + static_cast<int64_t>(slot) * row_elements;
+        int32_t* row_index = kIndices ? ring_index.get() + static_cast<int64_t>(slot) * row_elements : nullptr;
+        if (row_in_slot[slot] != h) {
+          // Rows without NaN fold with the simpler rule (see MaxStep).
+          slot_clean[slot] = FreeOfNaN(d, image + h * plan.w.in * C, plan.w.in * C);
+          if (slot_clean[slot]) {
+            MaxRowResultsNHWC<MaxMode::kFast, kIndices>(d, plan, image, h, row, row_index);
+          } else {
+            MaxRowResultsNHWC<MaxMode::kExact, kIndices>(d, plan, image, h, row, row_index);
+          }
+          row_in_slot[slot] = h;
+        }
+        window_clean = window_clean && slot_clean[slot];
+        rows[static_cast<size_t>(i)] = row;
+        rows_index[static_cast<size_t>(i)] = row_index;
+      }
+      ForVectors(d, row_elements, [&](auto blocks, int64_t e) {
+        const auto tap = [&](int64_t t, int64_t b, hn::Vec<D>& v, hn::Vec<decltype(di)>& index) {
+          v = hn::LoadU(d, rows[static_cast<size_t>(t)] + e + b * N);
+          if (kIndices) index = hn::LoadU(di, rows_index[static_cast<size_t>(t)] + e + b * N);
+        };
+        const auto store = [&](int64_t b, hn::Vec<D> best, hn::Vec<decltype(di)> index) {
+          hn::StoreU(best, d, out + e + b * N);
+          if (kIndices) StoreIndices<kOneLane>(di, index, out_index + e + b * N);
+        };
+        if (window_clean) {
+          FoldTaps<MaxMode::kFast, kIndices, decltype(blocks)::value>(d, count, tap, store);
+        } else {
+          FoldTaps<MaxMode::kExact, kIndices, decltype(blocks)::value>(d, count, tap, store);
+        }
+      });
+    }
+  }
+  return true;
+}
+
 // The NHWC kernel with vectors of tag D (at most `channels` lanes).
 template <bool kIndices, class D, class Index>
 void MaxPoolNHWCTag(D d, const internal::Plan& plan, const float* HWY_RESTRICT src,
@@ -375,6 +566,7 @@ void MaxPoolNHWCTag(D d, const internal::Plan& plan, const float* HWY_RESTRICT s
   constexpr bool kOneLane = hn::MaxLanes(d) == 1;
   const internal::Axis& ah = plan.h;
   const internal::Axis& aw = plan.w;
+  if (SeparableNHWC(plan) && MaxPoolNHWCSeparable<kIndices, kOneLane>(d, plan, src, dst, indices)) return;
   // ResNet/AlexNet/VGG/Inception kernels get unrolled full windows.
   if (ah.dilation == 1 && aw.dilation == 1 && ah.kernel == aw.kernel && ah.stride == aw.stride) {
     const int64_t k = aw.kernel, s = aw.stride;

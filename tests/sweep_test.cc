@@ -292,6 +292,35 @@ TEST_P(Sweep2D, NhwcMaxCommonShapes) {
   });
 }
 
+// NHWC max pooling with windows of more than 3x3 taps whose rows overlap
+// (YOLO's SPP: 5x5 to 13x13 at stride 1), which the NHWC kernel folds
+// separably: kernels up to 13 (wider or taller than the input), strides
+// below the kernel height, dilation, symmetric or asymmetric padding up to
+// the whole window (rows and columns of padding only), ceil mode; channels
+// below and above a vector.
+TEST_P(Sweep2D, NhwcMaxSeparable) {
+  FocusedSweep(7171, [](const auto& uniform) {
+    const bool wide = uniform(0, 3) == 0;
+    Problem2D p(Op::kMax, Layout::kNHWC, uniform(1, 2), wide ? uniform(17, 70) : uniform(1, 20),
+                uniform(1, 16), uniform(1, 16));
+    const int64_t kh = uniform(2, 13), kw = uniform(1, 13);
+    p.Kernel(kh, kw).Stride(uniform(1, kh - 1), uniform(1, 4));
+    int64_t dh = 1, dw = 1;
+    if (uniform(0, 5) == 0) {
+      dh = uniform(1, 2);
+      dw = uniform(1, 2);
+      p.Dilation(dh, dw);
+    }
+    const int64_t eh = dh * (kh - 1) + 1, ew = dw * (kw - 1) + 1;
+    if (uniform(0, 3) == 0) {
+      p.PadLimit(SIMDPOOL_PAD_LIMIT_NONE).Pad(uniform(0, eh), uniform(0, ew), uniform(0, eh), uniform(0, ew));
+    } else {
+      p.Pad(uniform(0, eh / 2), uniform(0, ew / 2));
+    }
+    return p.CeilMode(uniform(0, 3) == 0);
+  });
+}
+
 // NHWC average pooling with the square kernels whose full windows the NHWC
 // kernel unrolls (k2, k3) at stride 1 and 2, padded or not, ceil mode,
 // count_include_pad and divisor_override; channels below a vector and up to
