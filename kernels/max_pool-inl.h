@@ -370,25 +370,29 @@ void MaxPoolNHWCWith(D d, const internal::Plan& plan, const float* HWY_RESTRICT 
 
 // ------------------------------------------------- NHWC, separable windows
 //
-// Windows of more than 3x3 taps whose rows overlap (stride < kernel along
-// H: YOLO's SPP, 5x5 to 13x13 at stride 1) are separable, as in NCHW: each
-// input row is folded once per output column, along W, into a ring of row
-// results, and each output folds the row results of its window's rows, top
-// to bottom. Both folds visit their taps in scan order with the selection
+// Windows larger than 3x3 whose rows overlap enough (a stride along H well
+// below the kernel height, see SeparableNHWC: YOLO's SPP, 5x5 to 13x13 at
+// stride 1) are folded separably, as in NCHW: each input row is folded
+// once per output column, along W, into a ring of row results, and each
+// output folds the row results of its window's rows, top to bottom. Both folds visit their taps in scan order with the selection
 // rule, which keeps the scan order's first maximum and last NaN (see the
 // NCHW section), so the result is the reference's: the exact rule where an
 // input row may hold NaN, kFast's elsewhere. A window of kh x kw taps costs
 // kw folds per row result and kh per output instead of kh * kw.
 
-// Separable windows take fewer folds: more than 3x3 taps, rows shared, and
-// a ring of row results (values and indices, a row per input row one window
-// spans) of at most 64 MiB; tall dilated windows over wide rows keep the
-// direct kernel.
+// Whether the separable kernel takes this problem: a kh x kw window at
+// stride sh along H costs it about sh * kw folds per output for the row
+// results and kh for the rows, against kh * kw taps in the direct kernel,
+// whose taps are cheaper: on AVX3 the separable kernel took 0.57x the time
+// at k4s1, 0.90x at k5s2 and 0.74x at k7s2, but 1.04x at k4s2 and 1.13x at
+// k5s3, so it needs 1.5x fewer folds. Its ring of row results (values and
+// indices, a row per input row one window spans) must fit 64 MiB; tall
+// dilated windows over wide rows keep the direct kernel.
 inline bool SeparableNHWC(const internal::Plan& plan) {
-  const int64_t slots = (plan.h.kernel - 1) * plan.h.dilation + 1;  // fits: validated
+  const int64_t kh = plan.h.kernel, kw = plan.w.kernel;
+  const int64_t slots = (kh - 1) * plan.h.dilation + 1;  // fits: validated
   const int64_t row_bytes = plan.w.out * plan.channels * 8;
-  return plan.h.kernel * plan.w.kernel > 9 && plan.h.stride < plan.h.kernel &&
-         slots <= (int64_t{64} << 20) / row_bytes;
+  return 3 * (plan.h.stride * kw + kh) < 2 * kh * kw && slots <= (int64_t{64} << 20) / row_bytes;
 }
 
 // Folds taps [0, count) in order (MaxStep), for kBlocks (1 or 4) vectors

@@ -292,12 +292,12 @@ TEST_P(Sweep2D, NhwcMaxCommonShapes) {
   });
 }
 
-// NHWC max pooling with windows of more than 3x3 taps whose rows overlap
-// (YOLO's SPP: 5x5 to 13x13 at stride 1), which the NHWC kernel folds
-// separably: kernels up to 13 (wider or taller than the input), strides
-// below the kernel height, dilation, symmetric or asymmetric padding up to
-// the whole window (rows and columns of padding only), ceil mode; channels
-// below and above a vector.
+// NHWC max pooling with large windows whose rows overlap (YOLO's SPP: 5x5
+// to 13x13 at stride 1), which the NHWC kernel folds separably where that
+// takes fewer folds (SeparableNHWC): kernels up to 13 (wider or taller than
+// the input), strides below the kernel height, dilation, symmetric or
+// asymmetric padding up to the whole window (rows and columns of padding
+// only), ceil mode; channels below and above a vector.
 TEST_P(Sweep2D, NhwcMaxSeparable) {
   FocusedSweep(7171, [](const auto& uniform) {
     const bool wide = uniform(0, 3) == 0;
