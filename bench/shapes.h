@@ -42,6 +42,9 @@ inline constexpr Shape kShapes[] = {
     {"densenet_avg_2x2", Op::kAvg, 1, 128, 56, 56, 2, 2, 0, true, Indices::kNone},
     {"maxpool_indices", Op::kMax, 1, 64, 112, 112, 3, 2, 1, true, Indices::kInt64},
     {"maxpool_indices_int32", Op::kMax, 1, 64, 112, 112, 3, 2, 1, true, Indices::kInt32},
+    // YOLO's spatial pyramid pooling (SPP, 608x608 input; SPPF's 5x5 at 640).
+    {"yolo_spp_max_13", Op::kMax, 1, 512, 19, 19, 13, 1, 6, true, Indices::kNone},
+    {"yolo_sppf_max_5", Op::kMax, 1, 512, 20, 20, 5, 1, 2, true, Indices::kNone},
 };
 
 inline constexpr Layout kLayouts[] = {Layout::kNCHW, Layout::kNHWC};
