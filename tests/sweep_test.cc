@@ -321,6 +321,32 @@ TEST_P(Sweep2D, NhwcMaxSeparable) {
   });
 }
 
+// NCHW max pooling with windows 4 to 13 wide, mostly at stride 1 along W
+// (YOLO's SPP), whose taps the separable kernel masks wherever a window
+// reaches into the padding: kernels wider or taller than the input,
+// dilation, symmetric or asymmetric padding up to the whole window, ceil
+// mode; rows narrower and wider than every vector.
+TEST_P(Sweep2D, NchwMaxLargeWindows) {
+  FocusedSweep(8181, [](const auto& uniform) {
+    Problem2D p(Op::kMax, Layout::kNCHW, uniform(1, 2), uniform(1, 3), uniform(1, 20), uniform(1, 60));
+    const int64_t kh = uniform(1, 13), kw = uniform(4, 13);
+    p.Kernel(kh, kw).Stride(uniform(1, kh), uniform(0, 5) == 0 ? 2 : 1);
+    int64_t dh = 1, dw = 1;
+    if (uniform(0, 5) == 0) {
+      dh = uniform(1, 2);
+      dw = uniform(1, 2);
+      p.Dilation(dh, dw);
+    }
+    const int64_t eh = dh * (kh - 1) + 1, ew = dw * (kw - 1) + 1;
+    if (uniform(0, 3) == 0) {
+      p.PadLimit(SIMDPOOL_PAD_LIMIT_NONE).Pad(uniform(0, eh), uniform(0, ew), uniform(0, eh), uniform(0, ew));
+    } else {
+      p.Pad(uniform(0, eh / 2), uniform(0, ew / 2));
+    }
+    return p.CeilMode(uniform(0, 3) == 0);
+  });
+}
+
 // NHWC average pooling with the square kernels whose full windows the NHWC
 // kernel unrolls (k2, k3) at stride 1 and 2, padded or not, ceil mode,
 // count_include_pad and divisor_override; channels below a vector and up to
