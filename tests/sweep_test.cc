@@ -292,6 +292,27 @@ TEST_P(Sweep2D, NhwcMaxCommonShapes) {
   });
 }
 
+// p (a kh x kw max problem) with what meets at the edges of large windows:
+// sometimes dilation, padding up to half the window (PyTorch's limit) or,
+// one time in four, up to the whole window on each side, sometimes ceil
+// mode.
+template <class Uniform>
+Problem2D WithLargeWindowEdges(Problem2D p, const Uniform& uniform, int64_t kh, int64_t kw) {
+  int64_t dh = 1, dw = 1;
+  if (uniform(0, 5) == 0) {
+    dh = uniform(1, 2);
+    dw = uniform(1, 2);
+    p.Dilation(dh, dw);
+  }
+  const int64_t eh = dh * (kh - 1) + 1, ew = dw * (kw - 1) + 1;
+  if (uniform(0, 3) == 0) {
+    p.PadLimit(SIMDPOOL_PAD_LIMIT_NONE).Pad(uniform(0, eh), uniform(0, ew), uniform(0, eh), uniform(0, ew));
+  } else {
+    p.Pad(uniform(0, eh / 2), uniform(0, ew / 2));
+  }
+  return p.CeilMode(uniform(0, 3) == 0);
+}
+
 // NHWC max pooling with large windows whose rows overlap (YOLO's SPP: 5x5
 // to 13x13 at stride 1), which the NHWC kernel folds separably where that
 // takes fewer folds (SeparableNHWC): kernels up to 13 (wider or taller than
@@ -305,19 +326,7 @@ TEST_P(Sweep2D, NhwcMaxSeparable) {
                 uniform(1, 16), uniform(1, 16));
     const int64_t kh = uniform(2, 13), kw = uniform(1, 13);
     p.Kernel(kh, kw).Stride(uniform(1, kh - 1), uniform(1, 4));
-    int64_t dh = 1, dw = 1;
-    if (uniform(0, 5) == 0) {
-      dh = uniform(1, 2);
-      dw = uniform(1, 2);
-      p.Dilation(dh, dw);
-    }
-    const int64_t eh = dh * (kh - 1) + 1, ew = dw * (kw - 1) + 1;
-    if (uniform(0, 3) == 0) {
-      p.PadLimit(SIMDPOOL_PAD_LIMIT_NONE).Pad(uniform(0, eh), uniform(0, ew), uniform(0, eh), uniform(0, ew));
-    } else {
-      p.Pad(uniform(0, eh / 2), uniform(0, ew / 2));
-    }
-    return p.CeilMode(uniform(0, 3) == 0);
+    return WithLargeWindowEdges(p, uniform, kh, kw);
   });
 }
 
@@ -331,19 +340,7 @@ TEST_P(Sweep2D, NchwMaxLargeWindows) {
     Problem2D p(Op::kMax, Layout::kNCHW, uniform(1, 2), uniform(1, 3), uniform(1, 20), uniform(1, 60));
     const int64_t kh = uniform(1, 13), kw = uniform(4, 13);
     p.Kernel(kh, kw).Stride(uniform(1, kh), uniform(0, 5) == 0 ? 2 : 1);
-    int64_t dh = 1, dw = 1;
-    if (uniform(0, 5) == 0) {
-      dh = uniform(1, 2);
-      dw = uniform(1, 2);
-      p.Dilation(dh, dw);
-    }
-    const int64_t eh = dh * (kh - 1) + 1, ew = dw * (kw - 1) + 1;
-    if (uniform(0, 3) == 0) {
-      p.PadLimit(SIMDPOOL_PAD_LIMIT_NONE).Pad(uniform(0, eh), uniform(0, ew), uniform(0, eh), uniform(0, ew));
-    } else {
-      p.Pad(uniform(0, eh / 2), uniform(0, ew / 2));
-    }
-    return p.CeilMode(uniform(0, 3) == 0);
+    return WithLargeWindowEdges(p, uniform, kh, kw);
   });
 }
 
