@@ -142,11 +142,8 @@ void PoolBenchmark(benchmark::State& state, size_t case_index, const Case& c,
   Tensors* t = status.ok() ? GetTensors(case_index, c) : nullptr;
   if (status.ok() && t == nullptr) status = Status(SIMDPOOL_OUT_OF_MEMORY, "out of memory");
   if (status.ok()) {
-    int64_t* indices64 = c.indices == Indices::kInt64 ? t->indices.get() : nullptr;
-    int32_t* indices32 = c.indices == Indices::kInt32 ? reinterpret_cast<int32_t*>(t->indices.get()) : nullptr;
     for (auto _ : state) {
-      status = indices32 ? Run(c.problem, t->src.get(), t->dst.get(), indices32)
-                         : Run(c.problem, t->src.get(), t->dst.get(), indices64);
+      status = RunShape(c.problem, t->src.get(), t->dst.get(), c.indices, t->indices.get());
       if (!status.ok()) break;
     }
   }

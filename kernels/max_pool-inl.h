@@ -374,11 +374,12 @@ void MaxPoolNHWCWith(D d, const internal::Plan& plan, const float* HWY_RESTRICT 
 // below the kernel height, see SeparableNHWC: YOLO's SPP, 5x5 to 13x13 at
 // stride 1) are folded separably, as in NCHW: each input row is folded
 // once per output column, along W, into a ring of row results, and each
-// output folds the row results of its window's rows, top to bottom. Both folds visit their taps in scan order with the selection
-// rule, which keeps the scan order's first maximum and last NaN (see the
-// NCHW section), so the result is the reference's: the exact rule where an
-// input row may hold NaN, kFast's elsewhere. A window of kh x kw taps costs
-// kw folds per row result and kh per output instead of kh * kw.
+// output folds the row results of its window's rows, top to bottom. Both
+// folds visit their taps in scan order with the selection rule, which
+// keeps the scan order's first maximum and last NaN (see the NCHW
+// section), so the result is the reference's: the exact rule where an
+// input row may hold NaN, kFast's elsewhere. A window of kh x kw taps
+// costs kw folds per row result and kh per output instead of kh * kw.
 
 // Whether the separable kernel takes this problem: a kh x kw window at
 // stride sh along H costs it about sh * kw folds per output for the row
@@ -390,9 +391,8 @@ void MaxPoolNHWCWith(D d, const internal::Plan& plan, const float* HWY_RESTRICT 
 // dilated windows over wide rows keep the direct kernel.
 inline bool SeparableNHWC(const internal::Plan& plan) {
   const int64_t kh = plan.h.kernel, kw = plan.w.kernel;
-  const int64_t slots = (kh - 1) * plan.h.dilation + 1;  // fits: validated
   const int64_t row_bytes = plan.w.out * plan.channels * 8;
-  return 3 * (plan.h.stride * kw + kh) < 2 * kh * kw && slots <= (int64_t{64} << 20) / row_bytes;
+  return 3 * (plan.h.stride * kw + kh) < 2 * kh * kw && WindowSpan(plan.h) <= (int64_t{64} << 20) / row_bytes;
 }
 
 // Folds taps [0, count) in order (MaxStep), for kBlocks (1 or 4) vectors
@@ -499,8 +499,7 @@ bool MaxPoolNHWCSeparable(D d, const internal::Plan& plan, const float* HWY_REST
   const int64_t N = static_cast<int64_t>(hn::Lanes(d));
   const int64_t C = plan.channels;
   const int64_t row_elements = plan.w.out * C;
-  // One slot per input row a window spans: a window's rows never share one.
-  const int64_t slots = (ah.kernel - 1) * ah.dilation + 1;  // as in SeparableNHWC
+  const int64_t slots = WindowSpan(ah);
   const auto ring_size = static_cast<size_t>(slots * row_elements);
   auto ring = hwy::AllocateAligned<float>(ring_size);
   auto ring_index = hwy::AllocateAligned<int32_t>(kIndices ? ring_size : 1);  // 0 bytes would abort
@@ -1410,7 +1409,7 @@ bool MaxPoolNCHW(D d, const internal::Plan& plan, const float* HWY_RESTRICT src,
   const auto gather_offsets = StrideOffsets(d, aw.stride);
   // Ring of row results: the rows one output row spans are distinct modulo
   // the dilated kernel height, and so are those kept for later output rows.
-  const int64_t ring = (ah.kernel - 1) * ah.dilation + 1;
+  const int64_t ring = WindowSpan(ah);
   const int64_t pitch = std::max(aw.out, N);
   // Made at the first plane computed here (fast_plane may take them all).
   hwy::AlignedFreeUniquePtr<float[]> ring_values;
@@ -1489,7 +1488,7 @@ bool MaxPoolNCHWColumnsFirst(D d, const internal::Plan& plan, const float* src, 
 // could not be allocated.
 template <bool kIndices, class D, class Index>
 bool MaxPoolNCHWWith(D d, const internal::Plan& plan, const float* src, float* dst, Index* indices) {
-  const int64_t ring = (plan.h.kernel - 1) * plan.h.dilation + 1;  // rows one output row spans
+  const int64_t ring = WindowSpan(plan.h);  // rows one output row spans
   InPlaceRows rows(plan, hn::Lanes(d), ring, -kInfinity);
   if (!rows.ok()) return false;
   const int64_t s = plan.w.stride, k = plan.w.kernel, dw = plan.w.dilation;

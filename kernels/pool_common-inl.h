@@ -68,6 +68,11 @@ inline int64_t TapInput(const internal::Axis& a, int64_t o, int64_t i) {
   return a.start[o] + i * a.dilation;
 }
 
+// The input positions one window spans on axis a (the dilated kernel; it
+// fits int64, validated). A ring of that many rows, slot h % span, holds
+// the rows of any one window in distinct slots.
+inline int64_t WindowSpan(const internal::Axis& a) { return (a.kernel - 1) * a.dilation + 1; }
+
 // Inputs that cannot stay cached stream from memory; there the NCHW max
 // kernels prefetch the input kPrefetchDistanceBytes ahead of the rows they
 // pool (ResNet's batch-32 stem NCHW on Zen 5: 0.38-0.41x the time, VGG's

@@ -114,12 +114,8 @@ int main(int argc, char** argv) {
       std::mt19937 rng(20240611);
       std::uniform_real_distribution<float> uniform(-1.0f, 1.0f);
       std::generate(src.get(), src.get() + inputs, [&] { return uniform(rng); });
-      int64_t* indices64 = s.indices == bench::Indices::kInt64 ? indices.get() : nullptr;
-      int32_t* indices32 = s.indices == bench::Indices::kInt32 ? reinterpret_cast<int32_t*>(indices.get()) : nullptr;
       const std::function<void()> run_simdpool = [&] {
-        const simdpool::Status status = indices32 ? simdpool::Run(problem, src.get(), dst.get(), indices32)
-                                                  : simdpool::Run(problem, src.get(), dst.get(), indices64);
-        if (!status.ok()) std::abort();
+        if (!bench::RunShape(problem, src.get(), dst.get(), s.indices, indices.get()).ok()) std::abort();
       };
 
       // oneDNN 2.6: pooling_v2 takes dilation, where 0 means none. Memory
