@@ -8,7 +8,8 @@
 // channels and visits taps in scan order; NCHW vectorises across output
 // columns of one row and folds each window row first, then the rows (see
 // the NCHW section for why that is exact), or, for values of planes without
-// NaN and -0, where any order is exact, the columns first.
+// NaN and -0, where any order is exact, the columns first (stride 2) or
+// through a padded copy of the plane (stride 1).
 
 #if defined(SIMDPOOL_KERNELS_MAX_POOL_INL_H_) == defined(HWY_TARGET_TOGGLE)
 #ifdef SIMDPOOL_KERNELS_MAX_POOL_INL_H_
@@ -1397,6 +1398,134 @@ bool MaxPlaneColumnPairs(D d, const internal::Plan& plan, const std::vector<Wind
 }
 #endif  // HWY_TARGET != HWY_SCALAR
 
+#if HWY_TARGET != HWY_SCALAR
+// ------------------------------------------ NCHW values, stride-1 windows
+//
+// YOLO's SPP (5x5 to 13x13 at stride 1, "same" padding), GoogLeNet's 3x3 at
+// stride 1. Where a plane holds no NaN and no -0, its windows' taps may be
+// folded in any order (see "columns first"), so the plane is folded
+// separably through buffers: its rows are copied between columns of -inf
+// padding, each padded row is folded along W with plain loads, and the row
+// results along H. That is kw + kh maxima per output instead of kh * kw
+// masked taps and their probe. A plane with NaN or -0 (its copy probes it)
+// is left to the exact kernel.
+
+// Whether the stride-1 kernel takes a problem of values: windows at least 3
+// wide and 2 tall (GoogLeNet's 3x3 took 0.59-0.83x the time of the general
+// kernel), and buffers within 16 MiB (taller planes keep the general kernel
+// and its ring).
+inline bool StrideOneWindowsApply(const internal::Plan& plan, int64_t lanes) {
+  const internal::Axis& ah = plan.h;
+  const internal::Axis& aw = plan.w;
+  if (ah.stride != 1 || aw.stride != 1 || ah.dilation != 1 || aw.dilation != 1) return false;
+  if (aw.kernel < 3 || ah.kernel < 2) return false;
+  const int64_t columns = (aw.out + lanes - 1) / lanes * lanes;
+  const int64_t floats = ah.in * (2 * columns + aw.kernel - 1);
+  return floats <= (int64_t{16} << 20) / static_cast<int64_t>(sizeof(float));
+}
+
+// The buffers of one call, reused by every plane: the padded input rows
+// (padded column c is input column c - pad_begin) and the row results, at
+// `columns` (out_w rounded up to whole vectors) per row.
+class StrideOneBuffers {
+ public:
+  StrideOneBuffers(const internal::Plan& plan, int64_t lanes)
+      : columns_((plan.w.out + lanes - 1) / lanes * lanes),
+        padded_pitch_(columns_ + plan.w.kernel - 1),
+        padded_(hwy::AllocateAligned<float>(static_cast<size_t>(plan.h.in * padded_pitch_))),
+        results_(hwy::AllocateAligned<float>(static_cast<size_t>(plan.h.in * columns_))) {
+    if (ok()) std::fill(padded_.get(), padded_.get() + plan.h.in * padded_pitch_, -kInfinity);
+  }
+  bool ok() const { return padded_ && results_; }
+  int64_t columns() const { return columns_; }
+  int64_t padded_pitch() const { return padded_pitch_; }
+  float* padded(int64_t h) { return padded_.get() + h * padded_pitch_; }
+  float* results(int64_t h) { return results_.get() + h * columns_; }
+
+ private:
+  int64_t columns_, padded_pitch_;
+  hwy::AlignedFreeUniquePtr<float[]> padded_, results_;
+};
+
+// The maximum of the count >= 1 vectors at p, p + step, ... in four chains
+// (one alone waits on its latency): any order is exact here.
+template <class D>
+HWY_INLINE hn::Vec<D> MaxOfVectors(D d, const float* HWY_RESTRICT p, int64_t step, int64_t count) {
+  auto m0 = hn::LoadU(d, p);
+  auto m1 = m0, m2 = m0, m3 = m0;
+  int64_t i = 1;
+  for (; i + 4 <= count; i += 4) {
+    m0 = hn::Max(m0, hn::LoadU(d, p + i * step));
+    m1 = hn::Max(m1, hn::LoadU(d, p + (i + 1) * step));
+    m2 = hn::Max(m2, hn::LoadU(d, p + (i + 2) * step));
+    m3 = hn::Max(m3, hn::LoadU(d, p + (i + 3) * step));
+  }
+  for (; i < count; ++i) m0 = hn::Max(m0, hn::LoadU(d, p + i * step));
+  return hn::Max(hn::Max(m0, m1), hn::Max(m2, m3));
+}
+
+// Plane p of a problem StrideOneWindowsApply takes. Returns false, its
+// outputs to be recomputed, if its input holds NaN or -0.
+template <class D>
+bool MaxPlaneStrideOne(D d, const internal::Plan& plan, const float* HWY_RESTRICT src, float* HWY_RESTRICT dst,
+                       StrideOneBuffers& buffers, int64_t p) {
+  const hn::RebindToSigned<D> di;
+  const int64_t N = static_cast<int64_t>(hn::Lanes(d));
+  const internal::Axis& ah = plan.h;
+  const internal::Axis& aw = plan.w;
+  // The input columns some window reads, copied to padded column pad_begin on.
+  const int64_t copied = std::min(aw.in, buffers.padded_pitch() - aw.pad_begin);
+  auto sum = hn::Zero(d);
+  auto bits = hn::Zero(di);
+  for (int64_t h = 0; h < ah.in && copied > 0; ++h) {
+    const float* row = src + p * plan.in_plane + h * aw.in;
+    float* padded = buffers.padded(h) + aw.pad_begin;
+    if (copied < N) {
+      std::copy(row, row + copied, padded);
+      for (int64_t x = 0; x < copied; ++x) AddToProbe<false>(d, hn::Set(d, row[x]), sum, bits);
+      continue;
+    }
+    for (int64_t x = 0; x < copied; x += N) {
+      x = std::min(x, copied - N);  // the last vector overlaps its predecessor
+      const auto v = hn::LoadU(d, row + x);
+      hn::StoreU(v, d, padded + x);
+      AddToProbe<false>(d, v, sum, bits);
+    }
+  }
+  if (!OrderFree<false>(d, sum, bits)) return false;
+  // Row results of every input row, along W.
+  for (int64_t h = 0; h < ah.in; ++h) {
+    const float* padded = buffers.padded(h);
+    float* results = buffers.results(h);
+    for (int64_t ow = 0; ow < buffers.columns(); ow += N) {
+      hn::Store(MaxOfVectors(d, padded + ow, 1, aw.kernel), d, results + ow);
+    }
+  }
+  // Outputs, along H.
+  float* out = dst + p * plan.out_plane;
+  for (int64_t oh = 0; oh < ah.out; ++oh, out += aw.out) {
+    const int64_t rows = ah.tap_end[oh] - ah.tap_begin[oh];
+    if (rows == 0) {  // no input row: -inf
+      std::fill(out, out + aw.out, -kInfinity);
+      continue;
+    }
+    const float* first = buffers.results(TapInput(ah, oh, ah.tap_begin[oh]));
+    const auto fold = [&](int64_t ow) { return MaxOfVectors(d, first + ow, buffers.columns(), rows); };
+    if (aw.out < N) {  // narrower than a vector: through a buffer
+      HWY_ALIGN float tail[HWY_MAX_BYTES / sizeof(float)];
+      hn::Store(fold(0), d, tail);
+      std::copy(tail, tail + aw.out, out);
+      continue;
+    }
+    for (int64_t ow = 0; ow < aw.out; ow += N) {
+      ow = std::min(ow, aw.out - N);  // the last vector overlaps its predecessor
+      hn::StoreU(fold(ow), d, out + ow);
+    }
+  }
+  return true;
+}
+#endif  // HWY_TARGET != HWY_SCALAR
+
 // Returns false if the ring could not be allocated. fast_plane(p) may
 // compute plane p another way and return true; else the plane is computed
 // here.
@@ -1494,6 +1623,14 @@ bool MaxPoolNCHWWith(D d, const internal::Plan& plan, const float* src, float* d
   const int64_t s = plan.w.stride, k = plan.w.kernel, dw = plan.w.dilation;
   const auto exact_only = [](int64_t) { return false; };
 #if HWY_TARGET != HWY_SCALAR
+  if (!kIndices && StrideOneWindowsApply(plan, static_cast<int64_t>(hn::Lanes(d)))) {
+    StrideOneBuffers buffers(plan, static_cast<int64_t>(hn::Lanes(d)));
+    if (buffers.ok()) {
+      return MaxPoolNCHW<1, 0, false>(d, plan, src, dst, indices, rows, [&](int64_t p) {
+        return MaxPlaneStrideOne(d, plan, src, dst, buffers, p);
+      });
+    }
+  }
   // Stride-2 k2/k3 rows (ResNet, VGG, AlexNet): columns first.
   if (dw == 1 && s == 2 && k == 2) return MaxPoolNCHWColumnsFirst<kIndices, 2>(d, plan, src, dst, indices, rows);
   if (dw == 1 && s == 2 && k == 3) return MaxPoolNCHWColumnsFirst<kIndices, 3>(d, plan, src, dst, indices, rows);

@@ -344,6 +344,25 @@ TEST_P(Sweep2D, NchwMaxLargeWindows) {
   });
 }
 
+// NCHW max pooling of values at stride 1 with windows 3 to 13 wide and 2 to
+// 13 tall (GoogLeNet, YOLO's SPP), which a plane without NaN and -0 folds
+// in any order through a padded copy, and a plane with either by the exact
+// kernel (the data mixes both across planes): rows narrower and wider than
+// every vector, windows wider or taller than the input, symmetric or
+// asymmetric padding up to the whole window, now and then dilation (the
+// other kernel).
+TEST_P(Sweep2D, NchwMaxStrideOne) {
+  FocusedSweep(
+      5353,
+      [](const auto& uniform) {
+        Problem2D p(Op::kMax, Layout::kNCHW, uniform(1, 2), uniform(1, 3), uniform(1, 24), uniform(1, 70));
+        const int64_t kh = uniform(2, 13), kw = uniform(3, 13);
+        p.Kernel(kh, kw).Stride(1, 1);
+        return WithLargeWindowEdges(p, uniform, kh, kw);
+      },
+      300, /*some_with_indices=*/false);
+}
+
 // NHWC average pooling with the square kernels whose full windows the NHWC
 // kernel unrolls (k2, k3) at stride 1 and 2, padded or not, ceil mode,
 // count_include_pad and divisor_override; channels below a vector and up to
