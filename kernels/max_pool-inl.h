@@ -1410,6 +1410,37 @@ bool MaxPlaneColumnPairs(D d, const internal::Plan& plan, const std::vector<Wind
 // masked taps and their probe. A plane with NaN or -0 (its copy probes it)
 // is left to the exact kernel.
 
+// The buffers of one call, reused by every plane: the padded input rows
+// (padded column c is input column c - pad_begin) and the row results, at
+// `columns` (out_w rounded up to whole vectors) per row.
+class StrideOneBuffers {
+ public:
+  StrideOneBuffers(const internal::Plan& plan, int64_t lanes)
+      : columns_(Columns(plan, lanes)),
+        padded_pitch_(columns_ + plan.w.kernel - 1),
+        padded_(hwy::AllocateAligned<float>(static_cast<size_t>(plan.h.in * padded_pitch_))),
+        results_(hwy::AllocateAligned<float>(static_cast<size_t>(plan.h.in * columns_))) {
+    if (ok()) std::fill(padded_.get(), padded_.get() + plan.h.in * padded_pitch_, -kInfinity);
+  }
+  // The floats both buffers take.
+  static int64_t Floats(const internal::Plan& plan, int64_t lanes) {
+    return plan.h.in * (2 * Columns(plan, lanes) + plan.w.kernel - 1);
+  }
+  bool ok() const { return padded_ && results_; }
+  int64_t columns() const { return columns_; }
+  int64_t padded_pitch() const { return padded_pitch_; }
+  float* padded(int64_t h) { return padded_.get() + h * padded_pitch_; }
+  float* results(int64_t h) { return results_.get() + h * columns_; }
+
+ private:
+  static int64_t Columns(const internal::Plan& plan, int64_t lanes) {
+    return (plan.w.out + lanes - 1) / lanes * lanes;
+  }
+
+  int64_t columns_, padded_pitch_;
+  hwy::AlignedFreeUniquePtr<float[]> padded_, results_;
+};
+
 // Whether the stride-1 kernel takes a problem of values: windows at least 3
 // wide and 2 tall (GoogLeNet's 3x3 took 0.59-0.83x the time of the general
 // kernel), and buffers within 16 MiB (taller planes keep the general kernel
@@ -1419,33 +1450,8 @@ inline bool StrideOneWindowsApply(const internal::Plan& plan, int64_t lanes) {
   const internal::Axis& aw = plan.w;
   if (ah.stride != 1 || aw.stride != 1 || ah.dilation != 1 || aw.dilation != 1) return false;
   if (aw.kernel < 3 || ah.kernel < 2) return false;
-  const int64_t columns = (aw.out + lanes - 1) / lanes * lanes;
-  const int64_t floats = ah.in * (2 * columns + aw.kernel - 1);
-  return floats <= (int64_t{16} << 20) / static_cast<int64_t>(sizeof(float));
+  return StrideOneBuffers::Floats(plan, lanes) <= (int64_t{16} << 20) / static_cast<int64_t>(sizeof(float));
 }
-
-// The buffers of one call, reused by every plane: the padded input rows
-// (padded column c is input column c - pad_begin) and the row results, at
-// `columns` (out_w rounded up to whole vectors) per row.
-class StrideOneBuffers {
- public:
-  StrideOneBuffers(const internal::Plan& plan, int64_t lanes)
-      : columns_((plan.w.out + lanes - 1) / lanes * lanes),
-        padded_pitch_(columns_ + plan.w.kernel - 1),
-        padded_(hwy::AllocateAligned<float>(static_cast<size_t>(plan.h.in * padded_pitch_))),
-        results_(hwy::AllocateAligned<float>(static_cast<size_t>(plan.h.in * columns_))) {
-    if (ok()) std::fill(padded_.get(), padded_.get() + plan.h.in * padded_pitch_, -kInfinity);
-  }
-  bool ok() const { return padded_ && results_; }
-  int64_t columns() const { return columns_; }
-  int64_t padded_pitch() const { return padded_pitch_; }
-  float* padded(int64_t h) { return padded_.get() + h * padded_pitch_; }
-  float* results(int64_t h) { return results_.get() + h * columns_; }
-
- private:
-  int64_t columns_, padded_pitch_;
-  hwy::AlignedFreeUniquePtr<float[]> padded_, results_;
-};
 
 // The maximum of the count >= 1 vectors at p, p + step, ... in four chains
 // (one alone waits on its latency): any order is exact here.
