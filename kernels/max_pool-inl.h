@@ -7,8 +7,8 @@
 // selection equals the one of a scan-order visit. NHWC vectorises across
 // channels and visits taps in scan order; NCHW vectorises across output
 // columns of one row and folds each window row first, then the rows (see
-// the NCHW section for why that is exact), or, for values of planes without
-// NaN and -0, where any order is exact, the columns first (stride 2) or
+// the NCHW section for why that is exact), or, for planes without NaN and
+// -0, where any order is exact, the columns first (stride 2) or, for values,
 // through a padded copy of the plane (stride 1).
 
 #if defined(SIMDPOOL_KERNELS_MAX_POOL_INL_H_) == defined(HWY_TARGET_TOGGLE)
@@ -851,11 +851,12 @@ class NchwSchedule {
   std::vector<int> patterns_;
 };
 
-// ------------------------------------------------ NCHW values, columns first
+// ------------------------------------------------------- NCHW, columns first
 //
-// Without indices, and when a plane holds no NaN and no -0, the maximum of
-// a window does not depend on the order its taps are visited: equal floats
-// are then identical bits. There the columns can be folded first: one
+// When a plane holds no NaN and no -0, equal floats are identical bits, so
+// the maximum of a window does not depend on the order its taps are
+// visited, and its index is the least plane index among the taps equal to
+// it (the scan order's first). There the columns can be folded first: one
 // vertical maximum per input column (aligned loads, no shuffles), then the
 // stride-2 horizontal taps as the even and odd lanes of two such vectors,
 // all in registers (through memory, reloading stored vectors at other
@@ -878,47 +879,39 @@ inline bool ColumnPairsApply(const internal::Plan& plan, int64_t lanes) {
 
 #if HWY_TARGET != HWY_SCALAR
 // A probe for the values that make a plane's fold order matter, among
-// those added. Values alone: NaN and -0. A running sum turns NaN with a NaN
-// (or with both infinities: a false alarm), and `bits` keeps the least
-// int32 of the float bits, which -0 is. With indices (kIndices), ties are
-// settled by the index and only NaN matters: `bits` keeps the greatest of
-// the float bits without their sign, above +inf's for a NaN, on the integer
-// pipes (AVX3: maxpool_indices NCHW 0.93-0.99x the time of a sum), and `sum`
-// stays zero. (Plain vectors, not a class: SVE vectors cannot be members.)
-// StartProbe makes the probe of one vector, MergeProbe adds a partial
-// probe, of other values, to a running one, and AddToProbe one vector.
-template <bool kIndices, class D>
+// those added: NaN and -0. A running sum turns NaN with a NaN (or with both
+// infinities: a false alarm), and `bits` keeps the least int32 of the float
+// bits, which -0 is. (Plain vectors, not a class: SVE vectors cannot be
+// members.) StartProbe makes the probe of one vector, MergeProbe adds a
+// partial probe, of other values, to a running one, and AddToProbe one
+// vector.
+template <class D>
 HWY_INLINE void StartProbe(D d, hn::Vec<D> v, hn::Vec<D>& sum, hn::Vec<hn::RebindToSigned<D>>& bits) {
-  const hn::RebindToSigned<D> di;
-  sum = kIndices ? hn::Zero(d) : v;
-  bits = kIndices ? hn::And(hn::BitCast(di, v), hn::Set(di, 0x7FFFFFFF)) : hn::BitCast(di, v);
+  sum = v;
+  bits = hn::BitCast(hn::RebindToSigned<D>(), v);
+  (void)d;
 }
 
-template <bool kIndices, class D>
+template <class D>
 HWY_INLINE void MergeProbe(D d, hn::Vec<D> part_sum, hn::Vec<hn::RebindToSigned<D>> part_bits,
                            hn::Vec<D>& sum, hn::Vec<hn::RebindToSigned<D>>& bits) {
+  sum = hn::Add(sum, part_sum);
+  bits = hn::Min(bits, part_bits);
   (void)d;
-  if (kIndices) {
-    bits = hn::Max(bits, part_bits);
-  } else {
-    sum = hn::Add(sum, part_sum);
-    bits = hn::Min(bits, part_bits);
-  }
 }
 
-template <bool kIndices, class D>
+template <class D>
 HWY_INLINE void AddToProbe(D d, hn::Vec<D> v, hn::Vec<D>& sum, hn::Vec<hn::RebindToSigned<D>>& bits) {
   auto v_sum = sum;
   auto v_bits = bits;
-  StartProbe<kIndices>(d, v, v_sum, v_bits);
-  MergeProbe<kIndices>(d, v_sum, v_bits, sum, bits);
+  StartProbe(d, v, v_sum, v_bits);
+  MergeProbe(d, v_sum, v_bits, sum, bits);
 }
 
 // True if no value added to the probe makes the fold order matter.
-template <bool kIndices, class D>
+template <class D>
 HWY_INLINE bool OrderFree(D d, hn::Vec<D> sum, hn::Vec<hn::RebindToSigned<D>> bits) {
   const hn::RebindToSigned<D> di;
-  if (kIndices) return hn::AllFalse(di, hn::Gt(bits, hn::Set(di, 0x7F800000)));
   return hn::AllFalse(d, hn::IsNaN(sum)) &&
          hn::AllFalse(di, hn::Eq(bits, hn::Set(di, std::numeric_limits<int32_t>::min())));
 }
@@ -1041,20 +1034,19 @@ HWY_INLINE hn::Vec<D> ColumnMax(D d, const ColumnsFirstWindow& w, int64_t x, int
     auto v = hn::LoadU(d, w.rows[r] + x);
     if (kMasked) v = hn::IfThenElse(inside, v, hn::Set(d, -kInfinity));
     if (r == w.first_new) {  // starts the partial probe: one add fewer than from zero
-      StartProbe<kIndices>(d, v, new_sum, new_bits);
+      StartProbe(d, v, new_sum, new_bits);
     } else if (r > w.first_new) {
-      AddToProbe<kIndices>(d, v, new_sum, new_bits);
+      AddToProbe(d, v, new_sum, new_bits);
     }
     if (r == 0) {
       best = v;
-    } else if (kIndices) {
-      const auto take = hn::Gt(v, best);
-      const auto offset = static_cast<int32_t>(w.first_offset + r * w.offset_step);
-      row_offset = hn::IfThenElse(hn::RebindMask(di, take), hn::Set(di, offset), row_offset);
-      best = kMaxIsSelectionRule ? hn::Max(v, best) : hn::IfThenElse(take, v, best);
-    } else {
-      best = hn::Max(v, best);
+      continue;
     }
+    if (kIndices) {  // the first row of equal values keeps its offset
+      const auto offset = static_cast<int32_t>(w.first_offset + r * w.offset_step);
+      row_offset = hn::IfThenElse(hn::RebindMask(di, hn::Gt(v, best)), hn::Set(di, offset), row_offset);
+    }
+    best = hn::Max(v, best);
   }
   if (kIndices) {
     index = hn::Add(row_offset, columns);
@@ -1075,7 +1067,7 @@ HWY_INLINE hn::Vec<D> ColumnMaxAt(D d, const ColumnsFirstWindow& w, int64_t x, i
   float best = w.rows[0][x];
   int64_t best_row = 0;
   for (int64_t r = 0; r < w.num_rows; ++r) {
-    if (r >= w.first_new) AddToProbe<kIndices>(d, hn::Set(d, w.rows[r][x]), sum, bits);
+    if (r >= w.first_new) AddToProbe(d, hn::Set(d, w.rows[r][x]), sum, bits);
     if (w.rows[r][x] > best) {
       best = w.rows[r][x];
       best_row = r;
@@ -1083,28 +1075,6 @@ HWY_INLINE hn::Vec<D> ColumnMaxAt(D d, const ColumnsFirstWindow& w, int64_t x, i
   }
   index = hn::Set(di, static_cast<int32_t>(w.first_offset + best_row * w.offset_step + x));
   return hn::Set(d, best);
-}
-
-// Folds tap v into best. Values alone: any order is exact (see above).
-// kIndices: the greater value wins, equal values the smaller plane index,
-// which among a window's taps is the earlier in scan order; for taps
-// without NaN that selects the scan order's first maximum whatever the
-// order they are folded in.
-template <bool kIndices, class D>
-HWY_INLINE void FoldTap(D d, hn::Vec<D> v, hn::Vec<hn::RebindToSigned<D>> index, hn::Vec<D>& best,
-                        hn::Vec<hn::RebindToSigned<D>>& best_index) {
-  if constexpr (kIndices) {
-    const hn::RebindToSigned<D> di;
-    const auto earlier = hn::RebindMask(d, hn::Lt(index, best_index));
-    const auto take = hn::Or(hn::Gt(v, best), hn::And(hn::Eq(v, best), earlier));
-    best = hn::IfThenElse(take, v, best);
-    best_index = hn::IfThenElse(hn::RebindMask(di, take), index, best_index);
-  } else {
-    (void)d;
-    (void)index;
-    (void)best_index;
-    best = hn::Max(v, best);
-  }
 }
 
 // Highway's lane-permutation indices for tag D.
@@ -1142,21 +1112,35 @@ HWY_INLINE hn::Vec<D> ColumnsFirstVector(D d, const ColumnsFirstGeometry<kKernel
   const auto hi = masked
                       ? ColumnMax<kIndices, kRows, true>(d, w, b + N, g.width, hi_sum, hi_bits, hi_index)
                       : ColumnMax<kIndices, kRows, false>(d, w, b + N, g.width, hi_sum, hi_bits, hi_index);
-  MergeProbe<kIndices>(d, hi_sum, hi_bits, lo_sum, lo_bits);
-  MergeProbe<kIndices>(d, lo_sum, lo_bits, sum, bits);
+  MergeProbe(d, hi_sum, hi_bits, lo_sum, lo_bits);
+  MergeProbe(d, lo_sum, lo_bits, sum, bits);
   const auto odd = hn::ConcatOdd(d, hi, lo);
   const auto odd_index = kIndices ? hn::ConcatOdd(di, hi_index, lo_index) : lo_index;
-  auto result = hn::ConcatEven(d, hi, lo);
-  index = kIndices ? hn::ConcatEven(di, hi_index, lo_index) : lo_index;
-  FoldTap<kIndices>(d, odd, odd_index, result, index);
+  const auto even = hn::ConcatEven(d, hi, lo);
+  auto result = hn::Max(even, odd);
+  auto first_tap = even;  // k3: the window's first column
+  auto first_index = lo_index;
   if (kKernel == 3) {
     const auto odd_up = hn::TableLookupLanes(odd, lane_below);
-    const auto odd_up_index = kIndices ? LookupIndexLanes(d, odd_index, lane_below) : lo_index;
     const auto first = hn::FirstN(d, 1);
-    FoldTap<kIndices>(d, hn::IfThenElse(first, carry, odd_up),
-                      hn::IfThenElse(hn::RebindMask(di, first), carry_index, odd_up_index), result, index);
+    first_tap = hn::IfThenElse(first, carry, odd_up);
+    result = hn::Max(first_tap, result);
     carry = odd_up;
-    carry_index = odd_up_index;
+    if (kIndices) {
+      const auto odd_up_index = LookupIndexLanes(d, odd_index, lane_below);
+      first_index = hn::IfThenElse(hn::RebindMask(di, first), carry_index, odd_up_index);
+      carry_index = odd_up_index;
+    }
+  }
+  if (kIndices) {
+    // The least plane index, the scan order's first, among the taps equal
+    // to the maximum.
+    const auto even_index = hn::ConcatEven(di, hi_index, lo_index);
+    index = hn::IfThenElse(hn::RebindMask(di, hn::Eq(even, result)), even_index, hn::Set(di, kNoTap));
+    index = hn::IfThenElse(hn::RebindMask(di, hn::Eq(odd, result)), hn::Min(index, odd_index), index);
+    if (kKernel == 3) {
+      index = hn::IfThenElse(hn::RebindMask(di, hn::Eq(first_tap, result)), hn::Min(index, first_index), index);
+    }
   }
   if (kIndices && masked) {  // windows without a column inside the row: index -1
     const auto no_tap = hn::Eq(index, hn::Set(di, kNoTap));
@@ -1245,7 +1229,7 @@ HWY_INLINE ColumnsFirstWindow FindWindowRows(const internal::Plan& plan, const W
 
 // Plane p columns first (kRows: the kernel height), and kIndices its
 // indices. Returns false, its outputs to be recomputed, if its input may
-// hold NaN, or without indices -0. `rows` has room for the kernel height.
+// hold NaN or -0. `rows` has room for the kernel height.
 template <bool kIndices, int kKernel, int kRows, class D, class Index>
 bool MaxPlaneColumnsFirst(D d, const internal::Plan& plan, const ColumnsFirstGeometry<kKernel>& g,
                           const float* HWY_RESTRICT src, float* HWY_RESTRICT dst, Index* HWY_RESTRICT indices,
@@ -1304,8 +1288,7 @@ bool MaxPlaneColumnsFirst(D d, const internal::Plan& plan, const ColumnsFirstGeo
       ColumnsFirstRow<kIndices, kKernel, 0>(d, g, w, lane_below, sum, bits, out, out_index);
     }
   }
-  // With indices, ties (-0 among them) are settled by the index.
-  return OrderFree<kIndices>(d, sum, bits);
+  return OrderFree(d, sum, bits);
 }
 
 // Stores the column maxima of window w at columns [0, width) (width at
@@ -1321,7 +1304,7 @@ HWY_INLINE void StoreColumnMaxima(D d, const ColumnsFirstWindow& w, int64_t widt
     x = std::min(x, width - N);  // the last vector overlaps its predecessor
     hn::StoreU(ColumnMax<false, kRows, false>(d, w, x, width, part_sum, part_bits, unused_index), d,
                row_max + x);
-    MergeProbe<false>(d, part_sum, part_bits, sum, bits);
+    MergeProbe(d, part_sum, part_bits, sum, bits);
   }
 }
 
@@ -1346,7 +1329,7 @@ HWY_INLINE void StoreUniformColumnMaxima(D d, const internal::Plan& plan, const 
     const auto part_sum = hn::Add(hn::Add(a0, b0), hn::Add(a1, b1));
     const auto part_bits = hn::Min(hn::Min(hn::BitCast(di, a0), hn::BitCast(di, b0)),
                                        hn::Min(hn::BitCast(di, a1), hn::BitCast(di, b1)));
-    MergeProbe<false>(d, part_sum, part_bits, sum, bits);
+    MergeProbe(d, part_sum, part_bits, sum, bits);
   }
 }
 
@@ -1394,7 +1377,7 @@ bool MaxPlaneColumnPairs(D d, const internal::Plan& plan, const std::vector<Wind
     const auto lo = hn::LoadU(d, column_max + 2 * f), hi = hn::LoadU(d, column_max + 2 * f + N);
     hn::StoreU(hn::Max(hn::ConcatEven(d, hi, lo), hn::ConcatOdd(d, hi, lo)), d, out + f);
   }
-  return OrderFree<false>(d, sum, bits);
+  return OrderFree(d, sum, bits);
 }
 #endif  // HWY_TARGET != HWY_SCALAR
 
@@ -1488,17 +1471,17 @@ bool MaxPlaneStrideOne(D d, const internal::Plan& plan, const float* HWY_RESTRIC
     float* padded = buffers.padded(h) + aw.pad_begin;
     if (copied < N) {
       std::copy(row, row + copied, padded);
-      for (int64_t x = 0; x < copied; ++x) AddToProbe<false>(d, hn::Set(d, row[x]), sum, bits);
+      for (int64_t x = 0; x < copied; ++x) AddToProbe(d, hn::Set(d, row[x]), sum, bits);
       continue;
     }
     for (int64_t x = 0; x < copied; x += N) {
       x = std::min(x, copied - N);  // the last vector overlaps its predecessor
       const auto v = hn::LoadU(d, row + x);
       hn::StoreU(v, d, padded + x);
-      AddToProbe<false>(d, v, sum, bits);
+      AddToProbe(d, v, sum, bits);
     }
   }
-  if (!OrderFree<false>(d, sum, bits)) return false;
+  if (!OrderFree(d, sum, bits)) return false;
   // Row results of every input row, along W.
   for (int64_t h = 0; h < ah.in; ++h) {
     const float* padded = buffers.padded(h);
@@ -1592,8 +1575,7 @@ bool MaxPoolNCHW(D d, const internal::Plan& plan, const float* HWY_RESTRICT src,
 
 #if HWY_TARGET != HWY_SCALAR
 // Max of a stride-2 kernel kKernel wide (and kIndices the indices):
-// columns first, each plane that may hold NaN (or, without indices, -0) by
-// the exact kernel.
+// columns first, each plane that may hold NaN or -0 by the exact kernel.
 template <bool kIndices, int kKernel, class D, class Index>
 bool MaxPoolNCHWColumnsFirst(D d, const internal::Plan& plan, const float* src, float* dst, Index* indices,
                              InPlaceRows& input_rows) {

@@ -18,8 +18,8 @@ namespace {
 // sends a kernel's window to its exact path, so `nan_odds` (one NaN or
 // infinity kind in that many) also lets whole rows stay on the fast path,
 // and tall windows see maxima other than +inf. Without `negative_zeros`,
-// +0 takes the place of -0: NCHW max folds planes free of NaN (and, without
-// indices, -0) in another order (MaxPlaneColumnsFirst).
+// +0 takes the place of -0: NCHW max folds planes free of NaN and -0 in
+// another order (MaxPlaneColumnsFirst).
 std::vector<float> RandomData(size_t n, std::mt19937_64& rng, int nan_odds = 40,
                               bool negative_zeros = true) {
   std::uniform_int_distribution<int> small(-4, 4), kind(0, 39), nan(0, nan_odds - 1);
@@ -178,8 +178,8 @@ TEST_P(Sweep2D, NchwMaxCommonShapes) {
 }
 
 // NCHW max of stride-2 kernels 2 or 3 wide (ResNet, VGG, AlexNet), which
-// fold columns first where a plane holds no NaN (and, for values alone, no
-// -0) and recompute the other planes: rows below, around and above a vector
+// fold columns first where a plane holds no NaN and no -0 and recompute the
+// other planes: rows below, around and above a vector
 // wide, including those between half a vector and a vector that k2 values
 // without column padding take as column pairs, under any kernel height,
 // stride, padding (also beyond PyTorch's limit) and dilation across rows;
@@ -213,11 +213,10 @@ TEST_P(Sweep2D, NchwMaxColumnPairs) {
 
 // One NaN in finite data, or one -0 among +0s, anywhere in an NCHW plane,
 // values alone and with indices: the kernels that fold columns first when a
-// plane holds neither (with indices: no NaN), and recompute it exactly when
-// it does, must notice a single one wherever it lies, and with indices pick
-// the -0 exactly where it is the first of its window's equal maxima (k2 and
-// k3 stride 2 on rows 5-36 wide: column pairs and columns first on every
-// target).
+// plane holds neither, and recompute it exactly when it does, must notice a
+// single one wherever it lies, and with indices pick the -0 exactly where it
+// is the first of its window's equal maxima (k2 and k3 stride 2 on rows 5-36
+// wide: column pairs and columns first on every target).
 TEST_P(Sweep2D, NchwMaxNoticesOneSpecialValue) {
   std::mt19937_64 rng(3131);
   int i = 0;
