@@ -1118,7 +1118,8 @@ HWY_INLINE hn::Vec<D> ColumnsFirstVector(D d, const ColumnsFirstGeometry<kKernel
   const auto odd_index = kIndices ? hn::ConcatOdd(di, hi_index, lo_index) : lo_index;
   const auto even = hn::ConcatEven(d, hi, lo);
   auto result = hn::Max(even, odd);
-  auto first_tap = even;  // k3: the window's first column
+  // k3: the window's first column and its plane indices (k2 has none).
+  auto first_tap = even;
   auto first_index = lo_index;
   if (kKernel == 3) {
     const auto odd_up = hn::TableLookupLanes(odd, lane_below);

@@ -179,9 +179,9 @@ TEST_P(Sweep2D, NchwMaxCommonShapes) {
 
 // NCHW max of stride-2 kernels 2 or 3 wide (ResNet, VGG, AlexNet), which
 // fold columns first where a plane holds no NaN and no -0 and recompute the
-// other planes: rows below, around and above a vector
-// wide, including those between half a vector and a vector that k2 values
-// without column padding take as column pairs, under any kernel height,
+// other planes: rows below, around and above a vector wide, including those
+// between half a vector and a vector that k2 values without column padding
+// take as column pairs, under any kernel height,
 // stride, padding (also beyond PyTorch's limit) and dilation across rows;
 // indices on every other case.
 TEST_P(Sweep2D, NchwMaxColumnsFirst) {
