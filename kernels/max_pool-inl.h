@@ -56,7 +56,11 @@ HWY_INLINE void MaxStep(D d, hn::Vec<D> v, hn::Vec<hn::RebindToSigned<D>> index,
                         hn::Vec<hn::RebindToSigned<D>>& best_index, hn::Vec<D>& nan_probe) {
   if constexpr (kMode == MaxMode::kExact) {
     MaxUpdate(d, v, index, best, best_index);
-  } else if constexpr (!kIndices && kMaxIsSelectionRule) {
+  } else if constexpr (kMaxIsSelectionRule) {
+    if constexpr (kIndices) {
+      const auto take = hn::Gt(v, best);
+      best_index = hn::IfThenElse(hn::RebindMask(hn::RebindToSigned<D>(), take), index, best_index);
+    }
     best = hn::Max(v, best);
     nan_probe = hn::Add(nan_probe, v);
   } else {
