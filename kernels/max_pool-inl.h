@@ -1059,8 +1059,9 @@ HWY_INLINE hn::Vec<D> ColumnMax(D d, const ColumnsFirstWindow& w, int64_t x, int
   return best;
 }
 
-// A vector whose lane 0 is the column maximum at x (-inf outside the row),
-// and `index` one whose lane 0 is its plane index (kNoTap outside).
+// A vector whose lanes are the column maximum at x (-inf outside the row),
+// and `index` one whose lanes are its plane index (kNoTap outside). Vector
+// maxima instead of scalar branches, which random data mispredicts.
 template <bool kIndices, class D>
 HWY_INLINE hn::Vec<D> ColumnMaxAt(D d, const ColumnsFirstWindow& w, int64_t x, int64_t width,
                                   hn::Vec<D>& sum, hn::Vec<hn::RebindToSigned<D>>& bits,
@@ -1068,17 +1069,20 @@ HWY_INLINE hn::Vec<D> ColumnMaxAt(D d, const ColumnsFirstWindow& w, int64_t x, i
   const hn::RebindToSigned<D> di;
   index = hn::Set(di, kNoTap);
   if (x < 0 || x >= width) return hn::Set(d, -kInfinity);
-  float best = w.rows[0][x];
-  int64_t best_row = 0;
-  for (int64_t r = 0; r < w.num_rows; ++r) {
-    if (r >= w.first_new) AddToProbe(d, hn::Set(d, w.rows[r][x]), sum, bits);
-    if (w.rows[r][x] > best) {
-      best = w.rows[r][x];
-      best_row = r;
+  auto best = hn::Set(d, w.rows[0][x]);
+  auto row_offset = hn::Set(di, w.first_offset);
+  if (w.first_new == 0) AddToProbe(d, best, sum, bits);
+  for (int64_t r = 1; r < w.num_rows; ++r) {
+    const auto v = hn::Set(d, w.rows[r][x]);
+    if (r >= w.first_new) AddToProbe(d, v, sum, bits);
+    if (kIndices) {
+      const auto offset = static_cast<int32_t>(w.first_offset + r * w.offset_step);
+      row_offset = hn::IfThenElse(hn::RebindMask(di, hn::Gt(v, best)), hn::Set(di, offset), row_offset);
     }
+    best = hn::Max(v, best);
   }
-  index = hn::Set(di, static_cast<int32_t>(w.first_offset + best_row * w.offset_step + x));
-  return hn::Set(d, best);
+  if (kIndices) index = hn::Add(row_offset, hn::Set(di, static_cast<int32_t>(x)));
+  return best;
 }
 
 // Highway's lane-permutation indices for tag D.
