@@ -1034,12 +1034,16 @@ HWY_INLINE hn::Vec<D> ColumnMax(D d, const ColumnsFirstWindow& w, int64_t x, int
   auto row_offset = hn::Set(di, w.first_offset);
   new_sum = hn::Zero(d);
   new_bits = hn::Zero(di);
+  // kRows != 0 only for steady windows (SteadyRun): a constant saves a
+  // branch per row.
+  HWY_DASSERT(kRows == 0 || w.first_new == kRows - 2);
+  const int64_t first_new = kRows != 0 ? kRows - 2 : w.first_new;
   for (int64_t r = 0; r < (kRows != 0 ? kRows : w.num_rows); ++r) {
     auto v = hn::LoadU(d, w.rows[r] + x);
     if (kMasked) v = hn::IfThenElse(inside, v, hn::Set(d, -kInfinity));
-    if (r == w.first_new) {  // starts the partial probe: one add fewer than from zero
+    if (r == first_new) {  // starts the partial probe: one add fewer than from zero
       StartProbe(d, v, new_sum, new_bits);
-    } else if (r > w.first_new) {
+    } else if (r > first_new) {
       AddToProbe(d, v, new_sum, new_bits);
     }
     if (r == 0) {
