@@ -212,9 +212,11 @@ HWY_INLINE void MaxPixelPairNHWC(D d, const internal::Plan& plan, const float* H
   // first and second take their pixel's tap (0, 0) below; zero only keeps
   // GCC from warning that they may be used uninitialized.
   for (int b = 0; b < kBlocks; ++b) first[b] = second[b] = sum[b] = hn::Zero(d);
+  const float* corner = image + (h0 * W + w0) * C + c;
+  const int64_t row_step = W * C;
   for (int64_t i = 0; i < kKH; ++i) {
     for (int64_t j = 0; j < kKW + kSW; ++j) {
-      const float* p = image + ((h0 + i) * W + w0 + j) * C + c;
+      const float* p = corner + i * row_step + j * C;
       for (int b = 0; b < kBlocks; ++b) {
         const auto v = hn::LoadU(d, p + b * N);
         // Tap (0, 0) starts a pixel's fold (see MaxPixelNHWC).
