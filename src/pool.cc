@@ -25,7 +25,7 @@ bool Overlap(const void* a, int64_t a_bytes, const void* b, int64_t b_bytes) {
 Error Validate(const simdpool_problem* problem, simdpool_shape* output_shape) {
   if (problem == nullptr) return Invalid("problem=NULL: a problem is required");
   Plan plan;
-  Error e = MakePlan(*problem, /*with_tables=*/false, &plan);
+  Error e = MakePlan(*problem, &plan);
   if (e.ok() && output_shape != nullptr) *output_shape = OutputShape(plan);
   return e;
 }
@@ -33,7 +33,7 @@ Error Validate(const simdpool_problem* problem, simdpool_shape* output_shape) {
 Error Run(const simdpool_problem* problem, const void* src, void* dst, void* indices) {
   if (problem == nullptr) return Invalid("problem=NULL: a problem is required");
   Plan plan;
-  Error e = MakePlan(*problem, /*with_tables=*/false, &plan);
+  Error e = MakePlan(*problem, &plan);
   if (!e.ok()) return e;
   if (indices != nullptr && problem->op != SIMDPOOL_OP_MAX) {
     return Invalid("indices: only max pooling produces indices (pass NULL)");
@@ -63,8 +63,7 @@ Error Run(const simdpool_problem* problem, const void* src, void* dst, void* ind
     reference::Pool2D(plan.problem, plan.h.out, plan.w.out, in, out, indices);
     return Error{};
   }
-  e = MakePlan(*problem, /*with_tables=*/true, &plan);  // sizes are known to be sane now
-  if (!e.ok()) return e;
+  MakeTables(&plan);
   const bool ran = problem->op == SIMDPOOL_OP_MAX
                        ? kernels::MaxPool2D(target, plan, in, out, indices)
                        : kernels::AvgPool2D(target, plan, in, out);

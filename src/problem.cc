@@ -34,8 +34,12 @@ bool CheckedAdd(int64_t a, int64_t b, int64_t* out) {
   return !__builtin_add_overflow(a, b, out);
 }
 
-// Validates one axis, computes its output size and window tables.
-Error PlanAxis(const simdpool_problem& p, int axis, bool with_tables, Axis* a) {
+// ceil(a / b) for a >= 0, b >= 1. Without a division for b == 1, which
+// took most of the window tables' time in a call on a small problem.
+int64_t CeilDiv(int64_t a, int64_t b) { return b == 1 ? a : (a + b - 1) / b; }
+
+// Validates one axis and computes its output size.
+Error PlanAxis(const simdpool_problem& p, int axis, Axis* a) {
   a->in = p.input[axis];
   a->kernel = p.kernel[axis];
   a->stride = p.stride[axis] == 0 ? p.kernel[axis] : p.stride[axis];
@@ -95,8 +99,12 @@ Error PlanAxis(const simdpool_problem& p, int axis, bool with_tables, Axis* a) {
     return Invalid(s.str());
   }
   a->out = out;
-  if (!with_tables) return Error{};
+  return Error{};
+}
 
+// The window tables of a validated axis (see Axis).
+void MakeAxisTables(Axis* a) {
+  const int64_t out = a->out;
   a->start.resize(out);
   a->tap_begin.resize(out);
   a->tap_end.resize(out);
@@ -104,10 +112,10 @@ Error PlanAxis(const simdpool_problem& p, int axis, bool with_tables, Axis* a) {
   a->full_begin = out;
   a->full_end = out;
   for (int64_t o = 0; o < out; ++o) {
-    // |start| <= I + Pb + S: no overflow once `padded` did not overflow.
+    // |start| <= I + Pb + S: no overflow once the axis validated.
     const int64_t start = o * a->stride - a->pad_begin;
-    int64_t begin = start >= 0 ? 0 : (-start + a->dilation - 1) / a->dilation;
-    int64_t end = start >= a->in ? 0 : (a->in - start + a->dilation - 1) / a->dilation;
+    int64_t begin = start >= 0 ? 0 : CeilDiv(-start, a->dilation);
+    int64_t end = start >= a->in ? 0 : CeilDiv(a->in - start, a->dilation);
     if (begin > a->kernel) begin = a->kernel;
     if (end > a->kernel) end = a->kernel;
     if (end < begin) end = begin;
@@ -124,7 +132,6 @@ Error PlanAxis(const simdpool_problem& p, int axis, bool with_tables, Axis* a) {
     }
   }
   if (a->full_begin == out) a->full_end = out;
-  return Error{};
 }
 
 // Plan::avg_divisors. The divisor is a row factor times a column factor
@@ -161,7 +168,7 @@ void MakeAvgDivisors(const simdpool_problem& p, Plan* plan) {
 
 }  // namespace
 
-Error MakePlan(const simdpool_problem& p, bool with_tables, Plan* plan) {
+Error MakePlan(const simdpool_problem& p, Plan* plan) {
   if (p.op != SIMDPOOL_OP_MAX && p.op != SIMDPOOL_OP_AVG) {
     return Invalid("op=" + std::to_string(p.op) + ": operator must be SIMDPOOL_OP_MAX or SIMDPOOL_OP_AVG");
   }
@@ -213,7 +220,7 @@ Error MakePlan(const simdpool_problem& p, bool with_tables, Plan* plan) {
   plan->channels = p.channels;
   Axis* axes[2] = {&plan->h, &plan->w};
   for (int i = 0; i < 2; ++i) {
-    Error e = PlanAxis(p, i, with_tables, axes[i]);
+    Error e = PlanAxis(p, i, axes[i]);
     if (!e.ok()) return e;
     plan->problem.stride[i] = axes[i]->stride;
   }
@@ -249,8 +256,15 @@ Error MakePlan(const simdpool_problem& p, bool with_tables, Plan* plan) {
                      CheckedMul(plan->w.stride, plan->w.out + Plan::kVectorSlack, &column_reach) &&
                      column_reach + plan->w.pad_begin + plan->w.in +
                              (plan->w.kernel - 1) * plan->w.dilation <= kInt32Max / 2;
-  if (with_tables && p.op == SIMDPOOL_OP_AVG) MakeAvgDivisors(p, plan);
-  if (with_tables && plan->fits_int32) {
+  return Error{};
+}
+
+void MakeTables(Plan* plan) {
+  const simdpool_problem& p = plan->problem;
+  MakeAxisTables(&plan->h);
+  MakeAxisTables(&plan->w);
+  if (p.op == SIMDPOOL_OP_AVG) MakeAvgDivisors(p, plan);
+  if (plan->fits_int32) {
     plan->w_first_column.assign(static_cast<size_t>(plan->w.out + Plan::kVectorSlack), -1);
     for (int64_t o = 0; o < plan->w.out; ++o) {
       if (plan->w.tap_begin[o] < plan->w.tap_end[o]) {
@@ -259,7 +273,6 @@ Error MakePlan(const simdpool_problem& p, bool with_tables, Plan* plan) {
       }
     }
   }
-  return Error{};
 }
 
 simdpool_shape OutputShape(const Plan& plan) {

@@ -16,11 +16,14 @@ struct Error {
   bool ok() const { return status == SIMDPOOL_OK; }
 };
 
-// Checks every rule of docs/semantics.md and fills `plan`; the per-output
-// window tables only if `with_tables` (validation alone allocates nothing
-// that grows with the shape). On failure `plan` is unspecified and the error
-// names the parameter, its value and the rule.
-Error MakePlan(const simdpool_problem& problem, bool with_tables, Plan* plan);
+// Checks every rule of docs/semantics.md and fills `plan` but for its
+// per-output tables (validation allocates nothing that grows with the
+// shape). On failure `plan` is unspecified and the error names the
+// parameter, its value and the rule.
+Error MakePlan(const simdpool_problem& problem, Plan* plan);
+
+// Fills the per-output tables of a plan MakePlan accepted.
+void MakeTables(Plan* plan);
 
 // Output shape in memory order of the problem's layout.
 simdpool_shape OutputShape(const Plan& plan);
