@@ -41,9 +41,10 @@ HWY_INLINE void MaxUpdate(D d, hn::Vec<D> v, hn::Vec<hn::RebindToSigned<D>> inde
 // kExact: the selection rule, take = v > best || isnan(v), for any window.
 // kFast: take = v > best, which is the rule itself for windows without NaN;
 // a running sum of the taps (another execution port) flags windows that may
-// hold a NaN, and the caller recomputes those with kExact. For values alone
-// on x86, hn::Max(v, best) is maxps, exactly `v > best ? v : best`: one
-// instruction instead of two compares, an or and a blend.
+// hold a NaN, and the caller recomputes those with kExact. On x86,
+// hn::Max(v, best) is maxps, exactly `v > best ? v : best`: one instruction
+// instead of two compares, an or and a blend, and with indices the compare
+// only feeds the index blend.
 enum class MaxMode { kExact, kFast };
 #if HWY_ARCH_X86 && HWY_TARGET != HWY_SCALAR && HWY_TARGET != HWY_EMU128
 constexpr bool kMaxIsSelectionRule = true;
