@@ -1019,6 +1019,21 @@ struct ColumnsFirstWindow {
 // The plane index (h * W + x) of lanes that are no tap: it loses every tie.
 constexpr int32_t kNoTap = std::numeric_limits<int32_t>::max();
 
+// Folds the values v of window row r into a column maximum started by row
+// 0, and with indices into the offset (h * W) of its row: the first row of
+// equal values keeps it.
+template <bool kIndices, class D>
+HWY_INLINE void FoldColumnRow(D d, const ColumnsFirstWindow& w, int64_t r, hn::Vec<D> v, hn::Vec<D>& best,
+                              hn::Vec<hn::RebindToSigned<D>>& row_offset) {
+  if (kIndices) {
+    const hn::RebindToSigned<D> di;
+    const auto offset = static_cast<int32_t>(w.first_offset + r * w.offset_step);
+    row_offset = hn::IfThenElse(hn::RebindMask(di, hn::Gt(v, best)), hn::Set(di, offset), row_offset);
+  }
+  best = hn::Max(v, best);
+  (void)d;
+}
+
 // The column maxima at [x, x + N) (kRows rows if not 0). kMasked: lanes
 // outside the row are -inf (their loads read a neighbouring row or padding).
 // kIndices: `index` receives the plane index of each maximum, the first
@@ -1053,11 +1068,7 @@ HWY_INLINE hn::Vec<D> ColumnMax(D d, const ColumnsFirstWindow& w, int64_t x, int
       best = v;
       continue;
     }
-    if (kIndices) {  // the first row of equal values keeps its offset
-      const auto offset = static_cast<int32_t>(w.first_offset + r * w.offset_step);
-      row_offset = hn::IfThenElse(hn::RebindMask(di, hn::Gt(v, best)), hn::Set(di, offset), row_offset);
-    }
-    best = hn::Max(v, best);
+    FoldColumnRow<kIndices>(d, w, r, v, best, row_offset);
   }
   if (kIndices) {
     index = hn::Add(row_offset, columns);
@@ -1082,11 +1093,7 @@ HWY_INLINE hn::Vec<D> ColumnMaxAt(D d, const ColumnsFirstWindow& w, int64_t x, i
   for (int64_t r = 1; r < w.num_rows; ++r) {
     const auto v = hn::Set(d, w.rows[r][x]);
     if (r >= w.first_new) AddToProbe(d, v, sum, bits);
-    if (kIndices) {
-      const auto offset = static_cast<int32_t>(w.first_offset + r * w.offset_step);
-      row_offset = hn::IfThenElse(hn::RebindMask(di, hn::Gt(v, best)), hn::Set(di, offset), row_offset);
-    }
-    best = hn::Max(v, best);
+    FoldColumnRow<kIndices>(d, w, r, v, best, row_offset);
   }
   if (kIndices) index = hn::Add(row_offset, hn::Set(di, static_cast<int32_t>(x)));
   return best;
