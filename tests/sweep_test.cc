@@ -440,6 +440,41 @@ TEST_P(Sweep2D, NchwAvg3x3Stride1) {
   });
 }
 
+// NCHW 3x3 average pooling with stride 1 and outputs the input's size,
+// whose strips walk up the plane instead of down where the output lies just
+// past a multiple of 4 KiB from the input (StripsUp): the output at each
+// 64-byte offset of a page from the input, so that both walks run, in place
+// and from row copies (first and last plane), with each top padding.
+TEST_P(Sweep2D, NchwAvg3x3Stride1BothWalks) {
+  std::mt19937_64 rng(4545);
+  int i = 0;
+  for (const int64_t w : {4, 9, 17, 35, 70}) {
+    for (const int64_t top : {0, 1, 2}) {
+      Problem2D p(Op::kAvg, Layout::kNCHW, 1, 3, 8, w);
+      p.Kernel(3, 3).Stride(1, 1).PadLimit(SIMDPOOL_PAD_LIMIT_NONE).Pad(top, 1, 2 - top, 1);
+      p.CountIncludePad(top == 1);
+      const size_t n = static_cast<size_t>(3 * 8 * w);
+      const std::vector<float> input = RandomData(n, rng);
+      const Outputs expected = RunReference(p, input, false);
+      ASSERT_EQ(expected.values.size(), n);
+      const size_t page = 4096 / sizeof(float);
+      const size_t input_span = (n + page - 1) / page * page;
+      for (size_t offset = 0; offset < page; offset += 64 / sizeof(float), ++i) {
+        SCOPED_TRACE(p.ToString() + ": output " + std::to_string(offset * sizeof(float)) +
+                     " bytes past a page from the input");
+        std::vector<float> buffer(input_span + offset + n);
+        std::copy(input.begin(), input.end(), buffer.begin());
+        float* out = buffer.data() + input_span + offset;
+        ASSERT_TRUE(simdpool::Run(p, buffer.data(), out, nullptr).ok());
+        for (size_t o = 0; o < n; ++o) {
+          ASSERT_EQ(ComparableBits(SIMDPOOL_OP_AVG, out[o]), ComparableBits(SIMDPOOL_OP_AVG, expected.values[o]))
+              << "output " << o << ": " << out[o] << " vs reference " << expected.values[o];
+        }
+      }
+    }
+  }
+}
+
 // NCHW and NHWC give the same logical outputs, bit for bit (SEMANTICS §13.43).
 TEST_P(Sweep2D, LayoutsAgree) {
   std::mt19937_64 rng(777);
