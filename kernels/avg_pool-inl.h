@@ -490,37 +490,6 @@ bool AvgPoolNCHWRows(D d, const internal::Plan& plan, const float* HWY_RESTRICT 
 // 9, and no copy of the plane: Inception's 35x35x288 on AVX3 went from 190
 // to 115-125 us, 112x112x64 from 475 to 255.
 
-// Whether the strips walk up the plane. Walking down, each step loads a
-// new input row and stores an output row; when input and output rows have
-// the same pitch, the load and the stores of the steps just before it lie a
-// fixed distance apart, and where that distance is close to a multiple of
-// 4 KiB the load waits for those stores (the CPU matches addresses by their
-// low 12 bits first): Inception's 35x35 took 1.1-1.2x the time for about a
-// third of the output's offsets against the input's. Walking up puts the
-// stores on the other side of the loads, so the strips walk the way whose
-// nearest such store is the oldest.
-inline bool StripsUp(const internal::Plan& plan, const float* src, const float* dst) {
-  const int64_t pitch = plan.w.in * static_cast<int64_t>(sizeof(float));
-  if (plan.w.out != plan.w.in || plan.h.out != plan.h.in) return false;  // no fixed distance
-  const int64_t top = plan.h.pad_begin;
-  const int64_t apart = static_cast<int64_t>(reinterpret_cast<uintptr_t>(src) - reinterpret_cast<uintptr_t>(dst));
-  // The first of the last kSteps steps' stores that a load meets within a
-  // vector of its 4 KiB offset (kSteps if none).
-  constexpr int64_t kSteps = 9, kPage = 4096, kNear = 64 + 2 * sizeof(float);
-  const auto first_met = [&](int64_t rows_apart_at_0, int64_t rows_per_step) {
-    for (int64_t k = 0; k < kSteps; ++k) {
-      int64_t r = (apart + (rows_apart_at_0 + rows_per_step * k) * pitch) % kPage;
-      if (r < 0) r += kPage;
-      if (r < kNear || r > kPage - kNear) return k;
-    }
-    return kSteps;
-  };
-  // Down: the step for output row oh loads input row oh - top + 2 after the
-  // stores of rows oh - 1, oh - 2, ...; up: it loads row oh - top after
-  // those of rows oh + 1, oh + 2, ...
-  return first_met(3 - top, 1) < first_met(-top - 1, -1);
-}
-
 // Loads the three taps of input row `row` (nullptr: outside the plane, +0)
 // for output columns [s, s + N); kMasked: zero the lanes whose tap column
 // lies outside the row.
@@ -578,7 +547,7 @@ HWY_INLINE void AvgStrip3x3(D d, const internal::Plan& plan, const float* HWY_RE
   out += s;
   // Window rows 0, 1 and 2 of output row oh: taps a*, b* and c*.
   auto a0 = hn::Zero(d), a1 = a0, a2 = a0, b0 = a0, b1 = a0, b2 = a0, c0 = a0, c1 = a0, c2 = a0;
-  if (kUp) {  // from the last output row up (see StripsUp), mirroring the walk down below
+  if (kUp) {  // from the last output row up (StripsUp), mirroring the walk down below
     LoadRowTaps3<kMasked>(d, row(ah.out - top), s, pad, valid0, valid1, valid2, a0, a1, a2);
     LoadRowTaps3<kMasked>(d, row(ah.out - top + 1), s, pad, valid0, valid1, valid2, b0, b1, b2);
     const auto step_up = [&](int64_t oh) {
@@ -637,8 +606,7 @@ HWY_INLINE void AvgPlane3x3(D d, const internal::Plan& plan, const float* HWY_RE
   const internal::Axis& aw = plan.w;
   for (int64_t s = 0; s < aw.out; s += N) {
     s = std::min(s, aw.out - N);  // the last strip overlaps its predecessor
-    // Strips whose taps all lie inside the row need no mask.
-    if (s - aw.pad_begin >= 0 && s + N + 1 - aw.pad_begin < aw.in) {
+    if (StripTapsInRow(aw, s, N)) {
       AvgStrip3x3<false, kInPlace, kUp>(d, plan, src, p, s, rows, out);
     } else {
       AvgStrip3x3<true, kInPlace, kUp>(d, plan, src, p, s, rows, out);
@@ -667,7 +635,9 @@ bool AvgPool3x3Stride1NCHW(D d, const internal::Plan& plan, const float* HWY_RES
                            float* HWY_RESTRICT dst) {
   InPlaceRows rows(plan, hn::Lanes(d), /*ring=*/3, 0.0f);
   if (!rows.ok()) return false;
-  if (StripsUp(plan, src, dst)) {
+  // Each step's 10 adds and a division: the stores of the last 8 steps
+  // delay a load (measured on Inception's 35x35).
+  if (StripsUp(plan, src, dst, 0, 8)) {
     AvgPlanes3x3Stride1<true>(d, plan, src, dst, rows);
   } else {
     AvgPlanes3x3Stride1<false>(d, plan, src, dst, rows);

@@ -440,35 +440,63 @@ TEST_P(Sweep2D, NchwAvg3x3Stride1) {
   });
 }
 
-// NCHW 3x3 average pooling with stride 1 and outputs the input's size,
-// whose strips walk up the plane instead of down where the output lies just
-// past a multiple of 4 KiB from the input (StripsUp): the output at each
-// 64-byte offset of a page from the input, so that both walks run, in place
-// and from row copies (first and last plane), with each top padding.
-TEST_P(Sweep2D, NchwAvg3x3Stride1BothWalks) {
+// NCHW max pooling 3x3 at stride 1 (GoogLeNet's pooling branches), which
+// strips walking the plane take where a plane holds no NaN and no -0, and
+// the exact kernel elsewhere: rows narrower and wider than each vector (4,
+// 8, 16 lanes), any padding up to the kernel's (windows wholly in the
+// padding), several planes (only the first and last read edge rows from
+// copies), ceil mode.
+TEST_P(Sweep2D, NchwMax3x3Stride1) {
+  FocusedSweep(
+      2424,
+      [](const auto& uniform) {
+        const bool wide = uniform(0, 5) == 0;
+        Problem2D p(Op::kMax, Layout::kNCHW, uniform(1, 2), uniform(1, 4), wide ? uniform(40, 70) : uniform(1, 24),
+                    wide ? uniform(60, 140) : uniform(1, 40));
+        p.Kernel(3, 3).Stride(1, 1);
+        if (uniform(0, 3) == 0) {
+          p.PadLimit(SIMDPOOL_PAD_LIMIT_NONE).Pad(uniform(0, 3), uniform(0, 3), uniform(0, 3), uniform(0, 3));
+        } else {
+          p.Pad(uniform(0, 1), uniform(0, 1));
+        }
+        return p.CeilMode(uniform(0, 1) == 1);
+      },
+      300, /*some_with_indices=*/false);
+}
+
+// NCHW 3x3 average and max pooling with stride 1 and outputs the input's
+// size, whose strips walk up the plane instead of down where the output
+// lies at some distances past a multiple of 4 KiB from the input
+// (StripsUp): the output at each 64-byte offset of a page from the input,
+// so that both walks run, in place and from row copies (first and last
+// plane), with each top padding. Max data without NaN and -0, which the
+// strips take.
+TEST_P(Sweep2D, Nchw3x3Stride1BothWalks) {
   std::mt19937_64 rng(4545);
-  int i = 0;
-  for (const int64_t w : {4, 9, 17, 35, 70}) {
-    for (const int64_t top : {0, 1, 2}) {
-      Problem2D p(Op::kAvg, Layout::kNCHW, 1, 3, 8, w);
-      p.Kernel(3, 3).Stride(1, 1).PadLimit(SIMDPOOL_PAD_LIMIT_NONE).Pad(top, 1, 2 - top, 1);
-      p.CountIncludePad(top == 1);
-      const size_t n = static_cast<size_t>(3 * 8 * w);
-      const std::vector<float> input = RandomData(n, rng);
-      const Outputs expected = RunReference(p, input, false);
-      ASSERT_EQ(expected.values.size(), n);
-      const size_t page = 4096 / sizeof(float);
-      const size_t input_span = (n + page - 1) / page * page;
-      for (size_t offset = 0; offset < page; offset += 64 / sizeof(float), ++i) {
-        SCOPED_TRACE(p.ToString() + ": output " + std::to_string(offset * sizeof(float)) +
-                     " bytes past a page from the input");
-        std::vector<float> buffer(input_span + offset + n);
-        std::copy(input.begin(), input.end(), buffer.begin());
-        float* out = buffer.data() + input_span + offset;
-        ASSERT_TRUE(simdpool::Run(p, buffer.data(), out, nullptr).ok());
-        for (size_t o = 0; o < n; ++o) {
-          ASSERT_EQ(ComparableBits(SIMDPOOL_OP_AVG, out[o]), ComparableBits(SIMDPOOL_OP_AVG, expected.values[o]))
-              << "output " << o << ": " << out[o] << " vs reference " << expected.values[o];
+  for (const Op op : {Op::kAvg, Op::kMax}) {
+    for (const int64_t w : {4, 9, 17, 28, 35, 70}) {
+      for (const int64_t top : {0, 1, 2}) {
+        Problem2D p(op, Layout::kNCHW, 1, 3, 8, w);
+        p.Kernel(3, 3).Stride(1, 1).PadLimit(SIMDPOOL_PAD_LIMIT_NONE).Pad(top, 1, 2 - top, 1);
+        if (op == Op::kAvg) p.CountIncludePad(top == 1);
+        const size_t n = static_cast<size_t>(3 * 8 * w);
+        const std::vector<float> input = op == Op::kMax ? RandomData(n, rng, 1 << 30, false) : RandomData(n, rng);
+        const Outputs expected = RunReference(p, input, false);
+        ASSERT_EQ(expected.values.size(), n);
+        const simdpool_op c_op = p.c_problem().op;
+        const size_t page = 4096 / sizeof(float);
+        const size_t input_span = (n + page - 1) / page * page;
+        for (size_t offset = 0; offset < page; offset += 64 / sizeof(float)) {
+          SCOPED_TRACE(p.ToString() + ": output " + std::to_string(offset * sizeof(float)) +
+                       " bytes past a page from the input");
+          std::vector<float> buffer(input_span + offset + n);
+          std::copy(input.begin(), input.end(), buffer.begin());
+          float* out = buffer.data() + input_span + offset;
+          ASSERT_TRUE(simdpool::Run(p, buffer.data(), out, nullptr).ok());
+          for (size_t o = 0; o < n; ++o) {
+            ASSERT_EQ(ComparableBits(c_op, out[o]), ComparableBits(c_op, expected.values[o]))
+                << "output " << o << ": " << out[o] << " vs reference " << expected.values[o];
+          }
         }
       }
     }
