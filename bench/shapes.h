@@ -42,6 +42,8 @@ inline constexpr Shape kShapes[] = {
     {"densenet_avg_2x2", Op::kAvg, 1, 128, 56, 56, 2, 2, 0, true, Indices::kNone},
     {"maxpool_indices", Op::kMax, 1, 64, 112, 112, 3, 2, 1, true, Indices::kInt64},
     {"maxpool_indices_int32", Op::kMax, 1, 64, 112, 112, 3, 2, 1, true, Indices::kInt32},
+    // GoogLeNet's pooling branch (inception 3a; 4a-4e and 5a-5b pool the same way).
+    {"googlenet_max_3x3s1", Op::kMax, 1, 192, 28, 28, 3, 1, 1, true, Indices::kNone},
     // YOLO's spatial pyramid pooling (SPP, 608x608 input; SPPF's 5x5 at 640).
     {"yolo_spp_max_13", Op::kMax, 1, 512, 19, 19, 13, 1, 6, true, Indices::kNone},
     {"yolo_sppf_max_5", Op::kMax, 1, 512, 20, 20, 5, 1, 2, true, Indices::kNone},
