@@ -531,13 +531,9 @@ HWY_INLINE void AvgStrip3x3(D d, const internal::Plan& plan, const float* HWY_RE
   const internal::Axis& ah = plan.h;
   const internal::Axis& aw = plan.w;
   const int64_t pad = aw.pad_begin, W = aw.in, H = ah.in, out_w = aw.out, top = ah.pad_begin;
-  // Tap j of lane ow reads column ow - pad + j. Iota from a constant: from
-  // a variable, Highway 1.0.3 stores the lanes one by one and loads them as a
-  // vector, which stalls store forwarding (7% of Inception's time on AVX3).
-  const hn::RebindToSigned<D> di;
-  const auto first = hn::Add(hn::Iota(di, 0), hn::Set(di, static_cast<int32_t>(s - pad)));
-  const auto valid0 = ColumnsInRow(d, first, W), valid1 = ColumnsInRow(d, hn::Add(first, hn::Set(di, 1)), W),
-             valid2 = ColumnsInRow(d, hn::Add(first, hn::Set(di, 2)), W);
+  // Tap j of lane ow reads column ow - pad + j.
+  hn::Mask<D> valid0, valid1, valid2;
+  StripTapMasks(d, aw, s, valid0, valid1, valid2);
   const float* plane = src + p * plan.in_plane;
   const auto row = [&](int64_t h) -> const float* {
     if (h < 0 || h >= H) return nullptr;

@@ -1557,10 +1557,8 @@ HWY_INLINE void MaxStrip3x3(D d, const internal::Plan& plan, const float* HWY_RE
   const internal::Axis& ah = plan.h;
   const internal::Axis& aw = plan.w;
   const int64_t pad = aw.pad_begin, W = aw.in, H = ah.in, out_w = aw.out, top = ah.pad_begin;
-  const hn::RebindToSigned<D> di;
-  const auto first = hn::Add(hn::Iota(di, 0), hn::Set(di, static_cast<int32_t>(s - pad)));
-  const auto valid0 = ColumnsInRow(d, first, W), valid1 = ColumnsInRow(d, hn::Add(first, hn::Set(di, 1)), W),
-             valid2 = ColumnsInRow(d, hn::Add(first, hn::Set(di, 2)), W);
+  hn::Mask<D> valid0, valid1, valid2;
+  StripTapMasks(d, aw, s, valid0, valid1, valid2);
   const auto none = hn::Set(d, -kInfinity);
   const float* plane = src + p * plan.in_plane;
   // The maximum of input row h's taps for output columns [s, s + N).

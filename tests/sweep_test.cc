@@ -417,24 +417,31 @@ TEST_P(Sweep2D, NchwAvgStride1) {
   }
 }
 
+// An NCHW 3x3 stride-1 problem of `op` for the strip kernels: rows narrower
+// and wider than each vector they may pick (4, 8, 16 lanes), any padding up
+// to the kernel's (windows wholly in the padding), several planes (only the
+// first and last read edge rows from copies), ceil mode.
+template <class Uniform>
+Problem2D Random3x3Stride1(Op op, const Uniform& uniform) {
+  const bool wide = uniform(0, 5) == 0;
+  Problem2D p(op, Layout::kNCHW, uniform(1, 2), uniform(1, 4), wide ? uniform(40, 70) : uniform(1, 24),
+              wide ? uniform(60, 140) : uniform(1, 40));
+  p.Kernel(3, 3).Stride(1, 1);
+  if (uniform(0, 3) == 0) {
+    p.PadLimit(SIMDPOOL_PAD_LIMIT_NONE).Pad(uniform(0, 3), uniform(0, 3), uniform(0, 3), uniform(0, 3));
+  } else {
+    p.Pad(uniform(0, 1), uniform(0, 1));
+  }
+  return p.CeilMode(uniform(0, 1) == 1);
+}
+
 // NCHW 3x3 average pooling with stride 1, whose strips of output columns
-// walk down the plane (masked where a tap column leaves the row): rows
-// narrower and wider than each vector the kernel may pick (4, 8, 16 lanes),
-// any padding up to the kernel's (windows wholly in the padding), several
-// planes (only the first and last read edge rows from copies), ceil mode,
-// count_include_pad and divisor_override.
+// walk the plane (masked where a tap column leaves the row), on
+// Random3x3Stride1's shapes with count_include_pad and divisor_override.
 TEST_P(Sweep2D, NchwAvg3x3Stride1) {
   FocusedSweep(2323, [](const auto& uniform) {
-    const bool wide = uniform(0, 5) == 0;
-    Problem2D p(Op::kAvg, Layout::kNCHW, uniform(1, 2), uniform(1, 4), wide ? uniform(40, 70) : uniform(1, 24),
-                wide ? uniform(60, 140) : uniform(1, 40));
-    p.Kernel(3, 3).Stride(1, 1);
-    if (uniform(0, 3) == 0) {
-      p.PadLimit(SIMDPOOL_PAD_LIMIT_NONE).Pad(uniform(0, 3), uniform(0, 3), uniform(0, 3), uniform(0, 3));
-    } else {
-      p.Pad(uniform(0, 1), uniform(0, 1));
-    }
-    p.CeilMode(uniform(0, 1) == 1).CountIncludePad(uniform(0, 1) == 1);
+    Problem2D p = Random3x3Stride1(Op::kAvg, uniform);
+    p.CountIncludePad(uniform(0, 1) == 1);
     if (uniform(0, 4) == 0) p.DivisorOverride(uniform(-3, 7));
     return p;
   });
@@ -442,26 +449,11 @@ TEST_P(Sweep2D, NchwAvg3x3Stride1) {
 
 // NCHW max pooling 3x3 at stride 1 (GoogLeNet's pooling branches), which
 // strips walking the plane take where a plane holds no NaN and no -0, and
-// the exact kernel elsewhere: rows narrower and wider than each vector (4,
-// 8, 16 lanes), any padding up to the kernel's (windows wholly in the
-// padding), several planes (only the first and last read edge rows from
-// copies), ceil mode.
+// the exact kernel elsewhere, on Random3x3Stride1's shapes.
 TEST_P(Sweep2D, NchwMax3x3Stride1) {
   FocusedSweep(
-      2424,
-      [](const auto& uniform) {
-        const bool wide = uniform(0, 5) == 0;
-        Problem2D p(Op::kMax, Layout::kNCHW, uniform(1, 2), uniform(1, 4), wide ? uniform(40, 70) : uniform(1, 24),
-                    wide ? uniform(60, 140) : uniform(1, 40));
-        p.Kernel(3, 3).Stride(1, 1);
-        if (uniform(0, 3) == 0) {
-          p.PadLimit(SIMDPOOL_PAD_LIMIT_NONE).Pad(uniform(0, 3), uniform(0, 3), uniform(0, 3), uniform(0, 3));
-        } else {
-          p.Pad(uniform(0, 1), uniform(0, 1));
-        }
-        return p.CeilMode(uniform(0, 1) == 1);
-      },
-      300, /*some_with_indices=*/false);
+      2424, [](const auto& uniform) { return Random3x3Stride1(Op::kMax, uniform); }, 300,
+      /*some_with_indices=*/false);
 }
 
 // NCHW 3x3 average and max pooling with stride 1 and outputs the input's
