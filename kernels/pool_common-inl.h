@@ -80,15 +80,15 @@ inline bool StripsUp(const internal::Plan& plan, const float* src, const float* 
   if (plan.w.out != plan.w.in || plan.h.out != plan.h.in) return false;  // no fixed distance
   const int64_t pitch = plan.w.in * static_cast<int64_t>(sizeof(float));
   const int64_t top = plan.h.pad_begin;
-  const int64_t apart = static_cast<int64_t>(reinterpret_cast<uintptr_t>(src) - reinterpret_cast<uintptr_t>(dst));
-  constexpr int64_t kPage = 4096, kNear = 64 + 2 * sizeof(float);  // a vector and the taps' reach
+  // Addresses modulo 4 KiB, in unsigned arithmetic (which wraps).
+  const uint64_t apart = reinterpret_cast<uintptr_t>(src) - reinterpret_cast<uintptr_t>(dst);
+  constexpr uint64_t kPage = 4096, kNear = 64 + 2 * sizeof(float);  // a vector and the taps' reach
   // Stores met by a load `rows` rows from the store of the step before it,
   // `per_step` rows further for each step back.
   const auto stores_met = [&](int64_t rows, int64_t per_step) {
     int64_t met = 0;
     for (int64_t k = first_step; k <= last_step; ++k) {
-      int64_t r = (apart + (rows + per_step * k) * pitch) % kPage;
-      if (r < 0) r += kPage;
+      const uint64_t r = (apart + static_cast<uint64_t>((rows + per_step * k) * pitch)) & (kPage - 1);
       met += (r < kNear || r > kPage - kNear) ? 1 : 0;
     }
     return met;
