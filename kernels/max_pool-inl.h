@@ -1550,8 +1550,8 @@ inline bool Strips3x3Apply(const internal::Plan& plan, int64_t lanes) {
 }
 
 // Output columns [s, s + N) of every output row of plane p (see AvgStrip3x3
-// for kMasked and kInPlace).
-template <bool kMasked, bool kInPlace, bool kUp, class D>
+// for kMaskedTaps and kInPlace).
+template <int kMaskedTaps, bool kInPlace, bool kUp, class D>
 HWY_INLINE void MaxStrip3x3(D d, const internal::Plan& plan, const float* HWY_RESTRICT src, int64_t p, int64_t s,
                             InPlaceRows& rows, float* HWY_RESTRICT out) {
   const internal::Axis& ah = plan.h;
@@ -1564,13 +1564,9 @@ HWY_INLINE void MaxStrip3x3(D d, const internal::Plan& plan, const float* HWY_RE
   // The maximum of input row h's taps for output columns [s, s + N).
   const auto row_max = [&](int64_t h) {
     if (h < 0 || h >= H) return none;
-    const float* x = (kInPlace ? plane + h * W : rows.Row(src, p, h)) + s - pad;
-    auto t0 = hn::LoadU(d, x), t1 = hn::LoadU(d, x + 1), t2 = hn::LoadU(d, x + 2);
-    if (kMasked) {
-      t0 = hn::IfThenElse(valid0, t0, none);
-      t1 = hn::IfThenElse(valid1, t1, none);
-      t2 = hn::IfThenElse(valid2, t2, none);
-    }
+    hn::Vec<D> t0, t1, t2;
+    LoadRowTaps3<kMaskedTaps>(d, kInPlace ? plane + h * W : rows.Row(src, p, h), s, pad, valid0, valid1, valid2,
+                              none, t0, t1, t2);
     return hn::Max(hn::Max(t0, t1), t2);
   };
   out += s;
@@ -1616,20 +1612,14 @@ bool MaxPlane3x3Stride1(D d, const internal::Plan& plan, const float* HWY_RESTRI
   float* out = dst + p * plan.out_plane;
   for (int64_t s = 0; s < aw.out; s += N) {
     s = std::min(s, aw.out - N);  // the last strip overlaps its predecessor
-    const bool masked = !StripTapsInRow(aw, s, N);
-    if (in_place) {
-      if (masked) {
-        MaxStrip3x3<true, true, kUp>(d, plan, src, p, s, rows, out);
+    WithStripMask(StripTapsOutside(aw, s, N), [&](auto masked_taps) {
+      constexpr int kMaskedTaps = decltype(masked_taps)::value;
+      if (in_place) {
+        MaxStrip3x3<kMaskedTaps, true, kUp>(d, plan, src, p, s, rows, out);
       } else {
-        MaxStrip3x3<false, true, kUp>(d, plan, src, p, s, rows, out);
+        MaxStrip3x3<kMaskedTaps, false, kUp>(d, plan, src, p, s, rows, out);
       }
-    } else {
-      if (masked) {
-        MaxStrip3x3<true, false, kUp>(d, plan, src, p, s, rows, out);
-      } else {
-        MaxStrip3x3<false, false, kUp>(d, plan, src, p, s, rows, out);
-      }
-    }
+    });
   }
   return true;
 }

@@ -10,6 +10,7 @@
 #include <cstring>
 #include <limits>
 #include <memory>
+#include <type_traits>
 #include <vector>
 
 #include "hwy/aligned_allocator.h"
@@ -96,10 +97,33 @@ inline bool StripsUp(const internal::Plan& plan, const float* src, const float* 
   return stores_met(3 - top, 1) > stores_met(-top - 1, -1);
 }
 
-// Whether the three taps of a 3x3 stride-1 strip of output columns
-// [s, s + lanes) all lie inside the row (no mask needed).
-inline bool StripTapsInRow(const internal::Axis& w, int64_t s, int64_t lanes) {
-  return s - w.pad_begin >= 0 && s + lanes + 1 - w.pad_begin < w.in;
+// Which taps of a 3x3 stride-1 strip of output columns [s, s + lanes) lie
+// outside the row for some lane: bit j for tap j (column ow - pad_begin + j
+// of lane ow). 0: the strip needs no mask.
+inline int StripTapsOutside(const internal::Axis& w, int64_t s, int64_t lanes) {
+  int taps = 0;
+  for (int j = 0; j < 3; ++j) {
+    if (s - w.pad_begin + j < 0 || s + lanes - 1 - w.pad_begin + j >= w.in) taps |= 1 << j;
+  }
+  return taps;
+}
+
+// Calls f(std::integral_constant<int, kMaskedTaps>) for the strip's taps
+// outside the row (StripTapsOutside): a strip at one end of a row at least
+// a vector wide masks one tap (the first or the last), so the other two
+// cost no blend; other strips mask all three.
+template <class F>
+HWY_INLINE void WithStripMask(int taps_outside, const F& f) {
+  switch (taps_outside) {
+    case 0:
+      return f(std::integral_constant<int, 0>());
+    case 1:
+      return f(std::integral_constant<int, 1>());
+    case 4:
+      return f(std::integral_constant<int, 4>());
+    default:
+      return f(std::integral_constant<int, 7>());
+  }
 }
 
 // The input position of tap i of output o on axis a.
@@ -337,6 +361,22 @@ HWY_INLINE void StripTapMasks(D d, const internal::Axis& w, int64_t s, hn::Mask<
   valid0 = ColumnsInRow(d, first, w.in);
   valid1 = ColumnsInRow(d, hn::Add(first, hn::Set(di, 1)), w.in);
   valid2 = ColumnsInRow(d, hn::Add(first, hn::Set(di, 2)), w.in);
+}
+
+// Loads the three taps of input row `row` for a 3x3 stride-1 strip of
+// output columns [s, s + N), reading the row in place: tap j of lane ow is
+// column s + ow - pad + j. The taps in kMaskedTaps (bit j: tap j) take
+// `outside` in the lanes whose column lies outside the row (valid* false),
+// where the load read a neighbouring row's element.
+template <int kMaskedTaps, class D>
+HWY_INLINE void LoadRowTaps3(D d, const float* HWY_RESTRICT row, int64_t s, int64_t pad, hn::Mask<D> valid0,
+                             hn::Mask<D> valid1, hn::Mask<D> valid2, hn::Vec<D> outside, hn::Vec<D>& t0,
+                             hn::Vec<D>& t1, hn::Vec<D>& t2) {
+  const float* p = row + s - pad;
+  t0 = hn::LoadU(d, p), t1 = hn::LoadU(d, p + 1), t2 = hn::LoadU(d, p + 2);
+  if (kMaskedTaps & 1) t0 = hn::IfThenElse(valid0, t0, outside);
+  if (kMaskedTaps & 2) t1 = hn::IfThenElse(valid1, t1, outside);
+  if (kMaskedTaps & 4) t2 = hn::IfThenElse(valid2, t2, outside);
 }
 
 // Offsets j * stride for GatherIndex.
