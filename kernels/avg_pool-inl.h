@@ -550,7 +550,7 @@ HWY_INLINE void AvgStrip3x3(D d, const internal::Plan& plan, const float* HWY_RE
     };
     int64_t oh = ah.out - 1;
     if (kInPlace) {
-      for (; oh >= 0 && oh - top + 2 >= H; --oh) step_up(oh);
+      for (; oh >= 0 && oh - top + 2 >= H; --oh) step_up(oh);  // windows reaching below the plane
       const auto fast_divisor = full_window_divisors(oh);
       for (; oh - top - 2 >= 0; oh -= 3) {
         const float* next = plane + (oh - top) * W;  // the new window row of oh

@@ -109,9 +109,9 @@ inline int StripTapsOutside(const internal::Axis& w, int64_t s, int64_t lanes) {
 }
 
 // Calls f(std::integral_constant<int, kMaskedTaps>) for the strip's taps
-// outside the row (StripTapsOutside): a strip at one end of a row at least
-// a vector wide masks one tap (the first or the last), so the other two
-// cost no blend; other strips mask all three.
+// outside the row (StripTapsOutside): a strip at one end of a row padded
+// by one (Inception, GoogLeNet) masks one tap, the first or the last, and
+// the other two cost no blend; other strips mask all three.
 template <class F>
 HWY_INLINE void WithStripMask(int taps_outside, const F& f) {
   switch (taps_outside) {
