@@ -630,7 +630,7 @@ bool AvgPool3x3Stride1NCHW(D d, const internal::Plan& plan, const float* HWY_RES
   if (!rows.ok()) return false;
   // Each step's 10 adds and a division: the stores of the last 8 steps
   // delay a load (measured on Inception's 35x35).
-  if (StripsUp(plan, src, dst, 0, 8)) {
+  if (StripsUp(plan, src, dst, 8)) {
     AvgPlanes3x3Stride1<true>(d, plan, src, dst, rows);
   } else {
     AvgPlanes3x3Stride1<false>(d, plan, src, dst, rows);

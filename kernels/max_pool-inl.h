@@ -1724,7 +1724,7 @@ bool MaxPoolNCHWWith(D d, const internal::Plan& plan, const float* src, float* d
   if (!kIndices && Strips3x3Apply(plan, static_cast<int64_t>(hn::Lanes(d)))) {
     // Each step's 3 loads and 4 maxima: the stores of the last 16 steps
     // delay a load (measured on GoogLeNet's 28x28).
-    if (StripsUp(plan, src, dst, 0, 16)) {
+    if (StripsUp(plan, src, dst, 16)) {
       return MaxPoolNCHW<1, 3, false>(d, plan, src, dst, indices, rows, [&](int64_t p) {
         return MaxPlane3x3Stride1<true>(d, plan, src, dst, rows, p);
       });

@@ -74,10 +74,9 @@ class PaddedRows {
 // 1.1-1.2x the time, GoogLeNet's 28x28 max 1.1-1.2x, for about a third of
 // the output's offsets against the input's. Walking up, the step loads row
 // oh - pad_top after storing rows oh + 1, oh + 2, ..., so its distances
-// differ. Stores [first_step, last_step] steps back delay a load (they
-// depend on the kernel's speed); the walk with fewer such stores is taken.
-inline bool StripsUp(const internal::Plan& plan, const float* src, const float* dst, int64_t first_step,
-                     int64_t last_step) {
+// differ. Stores up to `steps` steps back delay a load (how many depends on
+// the kernel's speed); the walk with fewer such stores is taken.
+inline bool StripsUp(const internal::Plan& plan, const float* src, const float* dst, int64_t steps) {
   if (plan.w.out != plan.w.in || plan.h.out != plan.h.in) return false;  // no fixed distance
   const int64_t pitch = plan.w.in * static_cast<int64_t>(sizeof(float));
   const int64_t top = plan.h.pad_begin;
@@ -88,7 +87,7 @@ inline bool StripsUp(const internal::Plan& plan, const float* src, const float* 
   // `per_step` rows further for each step back.
   const auto stores_met = [&](int64_t rows, int64_t per_step) {
     int64_t met = 0;
-    for (int64_t k = first_step; k <= last_step; ++k) {
+    for (int64_t k = 0; k <= steps; ++k) {
       const uint64_t r = (apart + static_cast<uint64_t>((rows + per_step * k) * pitch)) & (kPage - 1);
       met += (r < kNear || r > kPage - kNear) ? 1 : 0;
     }
