@@ -1,4 +1,5 @@
 // The C API: thin wrappers that keep the last error message per thread.
+#include <cstddef>
 #include <cstring>
 #include <new>
 #include <stdexcept>
@@ -31,9 +32,10 @@ simdpool_status Guarded(F&& body) {
   }
 }
 
-// index_type took the place of an int32 reserved field: the layout of
-// simdpool_problem is unchanged.
-static_assert(sizeof(simdpool_index_type) == sizeof(int32_t), "simdpool_problem layout");
+// The stable ABI: simdpool_problem's layout as first released.
+static_assert(sizeof(simdpool_problem) == 248 && offsetof(simdpool_problem, batch) == 16 &&
+                  offsetof(simdpool_problem, pad_limit) == 192 && offsetof(simdpool_problem, reserved) == 200,
+              "simdpool_problem layout");
 
 }  // namespace
 

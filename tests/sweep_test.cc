@@ -83,7 +83,7 @@ Problem2D RandomProblem(std::mt19937_64& rng) {
 // Max selects elements, so every bit must match, NaN payloads included.
 // An average's NaN payload comes from the adder (IEEE 754 leaves it open and
 // compilers may swap operands), so any NaN equals any NaN there.
-uint32_t ComparableBits(simdpool_op op, float f) {
+uint32_t ComparableBits(int32_t op, float f) {
   if (op == SIMDPOOL_OP_AVG && std::isnan(f)) return 0x7FC00000u;
   return Bits(f);
 }
@@ -475,7 +475,7 @@ TEST_P(Sweep2D, Nchw3x3Stride1BothWalks) {
         const std::vector<float> input = op == Op::kMax ? RandomData(n, rng, 1 << 30, false) : RandomData(n, rng);
         const Outputs expected = RunReference(p, input, false);
         ASSERT_EQ(expected.values.size(), n);
-        const simdpool_op c_op = p.c_problem().op;
+        const int32_t c_op = p.c_problem().op;
         const size_t page = 4096 / sizeof(float);
         const size_t input_span = (n + page - 1) / page * page;
         for (size_t offset = 0; offset < page; offset += 64 / sizeof(float)) {

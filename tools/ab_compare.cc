@@ -68,8 +68,8 @@ int main(int argc, char** argv) {
       if (name.find(filter) == std::string::npos) continue;
       simdpool_problem p;
       libs[0].init(&p);
-      p.op = static_cast<simdpool_op>(c.op);
-      p.layout = static_cast<simdpool_layout>(layout);
+      p.op = static_cast<int32_t>(c.op);
+      p.layout = static_cast<int32_t>(layout);
       p.batch = c.n;
       p.channels = c.c;
       p.input[0] = c.h;

@@ -64,11 +64,14 @@ typedef enum simdpool_index_type {
 
 /* One pooling problem. Initialise with simdpool_problem_init(), then set the
  * fields. Spatial arrays hold the outermost axis first: for rank 2 index 0 is
- * H and index 1 is W; entries at index >= spatial_rank are ignored. */
+ * H and index 1 is W; entries at index >= spatial_rank are ignored.
+ * The fields that take an enum's constants are int32_t, not the enum type:
+ * whatever a caller (or an FFI binding) stores there, the library can read
+ * it and reject a value outside the enum, which C++ forbids for an enum. */
 typedef struct simdpool_problem {
-  simdpool_op op;
-  simdpool_layout layout;
-  simdpool_dtype dtype;
+  int32_t op;           /* simdpool_op */
+  int32_t layout;       /* simdpool_layout */
+  int32_t dtype;        /* simdpool_dtype */
   int32_t spatial_rank; /* 2 (1 and 3 are reserved for later releases) */
   int64_t batch;        /* N >= 0 (0 gives an empty output) */
   int64_t channels;     /* C >= 1 */
@@ -81,8 +84,8 @@ typedef struct simdpool_problem {
   int32_t ceil_mode;         /* 0: floor output sizes, 1: ceil */
   int32_t count_include_pad; /* avg: count padding cells in the divisor */
   int64_t divisor_override;  /* avg: 0 = none, else the divisor (may be < 0) */
-  simdpool_pad_limit pad_limit;
-  simdpool_index_type index_type; /* max: type of the indices (int64) */
+  int32_t pad_limit;         /* simdpool_pad_limit */
+  int32_t index_type;        /* simdpool_index_type; max: type of the indices */
   int64_t reserved[6];       /* must be 0: room for later fields */
 } simdpool_problem;
 

@@ -39,8 +39,8 @@ class Problem2D {
  public:
   Problem2D(Op op, Layout layout, int64_t n, int64_t c, int64_t h, int64_t w) {
     simdpool_problem_init(&p_);
-    p_.op = static_cast<simdpool_op>(op);
-    p_.layout = static_cast<simdpool_layout>(layout);
+    p_.op = static_cast<int32_t>(op);
+    p_.layout = static_cast<int32_t>(layout);
     p_.batch = n;
     p_.channels = c;
     p_.input[0] = h;
@@ -100,7 +100,7 @@ inline Status Run(const Problem2D& problem, const float* src, float* dst, std::n
 namespace internal {
 inline Status RunWithIndices(const Problem2D& problem, const float* src, float* dst, void* indices,
                              simdpool_index_type buffer_type, const char* buffer_name) {
-  const simdpool_index_type type = problem.c_problem().index_type;
+  const int32_t type = problem.c_problem().index_type;
   if (indices != nullptr && type != buffer_type) {
     return Status(SIMDPOOL_INVALID_ARGUMENT, std::string("indices: ") + buffer_name + " buffer, but index_type=" +
                                                  std::to_string(type) + "; the problem's IndexType() must match");

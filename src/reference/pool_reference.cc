@@ -77,7 +77,7 @@ float AvgWindow(const float* src, const Layout& in, int64_t n, int64_t c, int64_
 }
 
 // Writes index `value` (validated to fit the type) as output o's.
-void StoreIndex(simdpool_index_type type, void* indices, int64_t o, int64_t value) {
+void StoreIndex(int32_t type, void* indices, int64_t o, int64_t value) {
   if (type == SIMDPOOL_INDEX_INT32) {
     static_cast<int32_t*>(indices)[o] = static_cast<int32_t>(value);
   } else {
