@@ -1281,8 +1281,8 @@ HWY_INLINE hn::Vec<D> UnmaskedColumnMax(D d, const float* HWY_RESTRICT p, int64_
 // NaN or -0 (see MaxPlaneColumnsFirst). Computes what ColumnsFirstRow does,
 // in a function of its own that keeps the geometry in registers: inlined
 // in the plane's loop, GCC reloaded it after every output store (which may
-// alias anything). With KeepInRegister, alexnet NCHW takes 0.67x the time
-// of ColumnsFirstRow, ResNet's stem 0.87x.
+// alias anything). With KeepInRegister, alexnet NCHW takes 0.70x the time
+// of ColumnsFirstRow, ResNet's stem 0.86x.
 template <int kKernel, int kProbeFrom, bool kCarry, class D>
 HWY_NOINLINE bool UnmaskedRows(D d, const float* HWY_RESTRICT first, int64_t pitch, int64_t step,
                                int64_t full_end, int64_t out_w, float* HWY_RESTRICT out, const float* out_end) {
