@@ -1249,27 +1249,38 @@ HWY_INLINE void ColumnsFirstRow(D d, const ColumnsFirstGeometry<kKernel>& g, con
   }
 }
 
-// The column maxima at p of the kKernel rows of a window, `pitch` floats
-// apart, all inside the rows. Rows from kProbeFrom on go into the probe.
+// The column maxima at p of the kKernel (2 or 3) rows of a window, `pitch`
+// floats apart, all inside the rows. Rows from kProbeFrom on go into the
+// probe.
 template <int kKernel, int kProbeFrom, class D>
 HWY_INLINE hn::Vec<D> UnmaskedColumnMax(D d, const float* HWY_RESTRICT p, int64_t pitch, hn::Vec<D>& sum,
                                         hn::Vec<hn::RebindToSigned<D>>& bits) {
+  static_assert(kKernel == 2 || kKernel == 3, "a row pair or triple");
+  static_assert(kProbeFrom == 0 || kProbeFrom == kKernel - 2, "probes the new rows or all");
   const hn::RebindToSigned<D> di;
-  hn::Vec<D> v[kKernel];
-  for (int r = 0; r < kKernel; ++r) {
-    v[r] = hn::LoadU(d, p + r * pitch);
-    KeepInRegister(v[r]);
+  auto v0 = hn::LoadU(d, p);
+  KeepInRegister(v0);
+  auto v1 = hn::LoadU(d, p + pitch);
+  KeepInRegister(v1);
+  auto v2 = v1;
+  if (kKernel == 3) {
+    v2 = hn::LoadU(d, p + 2 * pitch);
+    KeepInRegister(v2);
   }
-  auto part_sum = v[kProbeFrom];
-  auto part_bits = hn::BitCast(di, v[kProbeFrom]);
-  for (int r = kProbeFrom + 1; r < kKernel; ++r) {
-    part_sum = hn::Add(part_sum, v[r]);
-    part_bits = hn::Min(part_bits, hn::BitCast(di, v[r]));
+  // The probed rows: kProbeFrom on, of v0, v1 and (kKernel 3) v2.
+  auto part_sum = kProbeFrom == 0 ? v0 : v1;
+  auto part_bits = hn::BitCast(di, part_sum);
+  if (kProbeFrom == 0) {
+    part_sum = hn::Add(part_sum, v1);
+    part_bits = hn::Min(part_bits, hn::BitCast(di, v1));
+  }
+  if (kKernel == 3) {
+    part_sum = hn::Add(part_sum, v2);
+    part_bits = hn::Min(part_bits, hn::BitCast(di, v2));
   }
   MergeProbe(d, part_sum, part_bits, sum, bits);
-  auto best = v[0];
-  for (int r = 1; r < kKernel; ++r) best = hn::Max(v[r], best);
-  return best;
+  const auto best = hn::Max(v1, v0);
+  return kKernel == 3 ? hn::Max(v2, best) : best;
 }
 
 // Output rows [out, out_end) of a plane without indices, each a window of
