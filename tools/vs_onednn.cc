@@ -11,6 +11,7 @@
 #include <cstdint>
 #include <cstdio>
 #include <cstring>
+#include <fstream>
 #include <functional>
 #include <random>
 #include <string>
@@ -77,13 +78,31 @@ int64_t CountMismatches(Op op, const float* a, const float* b, int64_t n) {
   return bad;
 }
 
+// The CPU's model name, family and model from /proc/cpuinfo, so that a
+// table says which machine it was measured on (ratios differ a lot between
+// CPUs, and a virtual machine may name only the vendor).
+std::string CpuModel() {
+  std::ifstream cpuinfo("/proc/cpuinfo");
+  std::string line, name = "unknown CPU", family, model;
+  const auto value = [&line] {
+    const size_t colon = line.find(':');
+    return colon == std::string::npos || colon + 2 > line.size() ? std::string() : line.substr(colon + 2);
+  };
+  while (std::getline(cpuinfo, line) && !line.empty()) {  // the first processor's block
+    if (line.rfind("model name", 0) == 0) name = value();
+    if (line.rfind("cpu family", 0) == 0) family = value();
+    if (line.rfind("model\t", 0) == 0) model = value();
+  }
+  return family.empty() ? name : name + " (family " + family + ", model " + model + ")";
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
   const std::string filter = argc > 1 ? argv[1] : "";
   const dnnl_version_t* version = dnnl_version();
-  std::printf("oneDNN %d.%d.%d, cpu runtime %u (1 = sequential, 2 = OpenMP)\n", version->major,
-              version->minor, version->patch, version->cpu_runtime);
+  std::printf("%s; oneDNN %d.%d.%d, cpu runtime %u (1 = sequential, 2 = OpenMP)\n", CpuModel().c_str(),
+              version->major, version->minor, version->patch, version->cpu_runtime);
   dnnl::engine engine(dnnl::engine::kind::cpu, 0);
   dnnl::stream queue(engine);
   std::string table =
