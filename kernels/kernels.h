@@ -20,8 +20,10 @@ int64_t KernelTargetFor(int64_t target);
 // `target` must be one bit of CompiledTargets(). They return false if a
 // scratch buffer could not be allocated (nothing is written then). indices
 // (null for values alone) are of plan.problem.index_type.
-bool MaxPool2D(int64_t target, const internal::Plan& plan, const float* src, float* dst,
-               void* indices);
+bool MaxPool2DNCHW(int64_t target, const internal::Plan& plan, const float* src, float* dst,
+                   void* indices);
+bool MaxPool2DNHWC(int64_t target, const internal::Plan& plan, const float* src, float* dst,
+                   void* indices);
 bool AvgPool2D(int64_t target, const internal::Plan& plan, const float* src, float* dst);
 
 }  // namespace kernels

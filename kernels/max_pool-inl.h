@@ -1902,20 +1902,23 @@ bool MaxPoolNCHWWith(D d, const internal::Plan& plan, const float* src, float* d
   return MaxPoolNCHW<0, 0, kIndices>(d, plan, src, dst, indices, rows, exact_only);
 }
 
-// Returns false if the row buffers could not be allocated. Index: int64_t
-// or int32_t.
+// The layouts' entry points, one per translation unit (max_pool_nchw.cc,
+// max_pool_nhwc.cc). Index: int64_t or int32_t; indices null for values
+// alone, which share one instantiation for both index types.
 template <class Index>
-bool MaxPool2D(const internal::Plan& plan, const float* HWY_RESTRICT src, float* HWY_RESTRICT dst,
-               Index* HWY_RESTRICT indices) {
-  if (plan.problem.layout == SIMDPOOL_LAYOUT_NHWC) {
-    // Values alone share one instantiation for both index types.
-    if (indices) {
-      MaxPoolNHWC<true>(plan, src, dst, indices);
-    } else {
-      MaxPoolNHWC<false>(plan, src, dst, static_cast<int64_t*>(nullptr));
-    }
-    return true;
+void MaxPool2DNHWC(const internal::Plan& plan, const float* HWY_RESTRICT src, float* HWY_RESTRICT dst,
+                   Index* HWY_RESTRICT indices) {
+  if (indices) {
+    MaxPoolNHWC<true>(plan, src, dst, indices);
+  } else {
+    MaxPoolNHWC<false>(plan, src, dst, static_cast<int64_t*>(nullptr));
   }
+}
+
+// Returns false if the row buffers could not be allocated.
+template <class Index>
+bool MaxPool2DNCHW(const internal::Plan& plan, const float* HWY_RESTRICT src, float* HWY_RESTRICT dst,
+                   Index* HWY_RESTRICT indices) {
   // Column pairs use full vectors (WithRowTag picks 8 lanes for rows narrower).
   const int64_t full_lanes = static_cast<int64_t>(hn::Lanes(hn::ScalableTag<float>()));
   const bool column_pairs = indices == nullptr && ColumnPairsApply(plan, full_lanes);

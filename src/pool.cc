@@ -64,9 +64,10 @@ Error Run(const simdpool_problem* problem, const void* src, void* dst, void* ind
     return Error{};
   }
   MakeTables(&plan);
-  const bool ran = problem->op == SIMDPOOL_OP_MAX
-                       ? kernels::MaxPool2D(target, plan, in, out, indices)
-                       : kernels::AvgPool2D(target, plan, in, out);
+  const bool nhwc = problem->layout == SIMDPOOL_LAYOUT_NHWC;
+  const bool ran = problem->op == SIMDPOOL_OP_AVG ? kernels::AvgPool2D(target, plan, in, out)
+                   : nhwc                         ? kernels::MaxPool2DNHWC(target, plan, in, out, indices)
+                                                  : kernels::MaxPool2DNCHW(target, plan, in, out, indices);
   if (!ran) return Error{SIMDPOOL_OUT_OF_MEMORY, "out of memory for the row buffers"};
   return Error{};
 }
