@@ -3,10 +3,12 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <cctype>
 #include <cstdio>
 #include <cstdlib>
 #include <mutex>
 #include <set>
+#include <sstream>
 #include <string>
 #include <vector>
 
@@ -37,12 +39,21 @@ int TestScalePercent() {
                                                                         : 100;
 }
 
+bool SameName(const std::string& a, const std::string& b) {
+  return a.size() == b.size() && std::equal(a.begin(), a.end(), b.begin(), [](char x, char y) {
+           return std::tolower(static_cast<unsigned char>(x)) == std::tolower(static_cast<unsigned char>(y));
+         });
+}
+
 class TargetReport : public ::testing::Environment {
  public:
   void SetUp() override {
     std::printf("simdpool targets compiled:  %s\n", Join(CompiledTargets()).c_str());
     std::printf("simdpool targets supported: %s\n", Join(SupportedTargets()).c_str());
     std::printf("simdpool default target:    %s\n", ActiveTarget().c_str());
+    if (std::getenv("SIMDPOOL_TEST_TARGETS") != nullptr) {
+      std::printf("simdpool targets to test:   %s\n", Join(TestTargets()).c_str());
+    }
     if (TestScalePercent() != 100) std::printf("simdpool test scale:        %d%%\n", TestScalePercent());
   }
   void TearDown() override {
@@ -53,6 +64,21 @@ class TargetReport : public ::testing::Environment {
 };
 
 }  // namespace
+
+std::vector<std::string> TestTargets() {
+  const std::vector<std::string> supported = SupportedTargets();
+  const char* value = std::getenv("SIMDPOOL_TEST_TARGETS");
+  if (value == nullptr) return supported;
+  std::vector<std::string> listed;
+  std::stringstream list(value);
+  for (std::string name; std::getline(list, name, ',');) {
+    const auto it = std::find_if(supported.begin(), supported.end(),
+                                 [&](const std::string& s) { return SameName(s, name); });
+    // A name this CPU lacks stays, so that its tests fail in ScopedTarget.
+    listed.push_back(it != supported.end() ? *it : name);
+  }
+  return listed;
+}
 
 ScopedTarget::ScopedTarget(const std::string& target) {
   const Status status = ForceTarget(target);

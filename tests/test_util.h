@@ -16,8 +16,10 @@
 namespace simdpool {
 namespace test {
 
-// Every target this CPU supports, including "reference".
-inline std::vector<std::string> TestTargets() { return SupportedTargets(); }
+// The targets the per-target tests run on: every target this CPU supports,
+// including "reference", or those listed in SIMDPOOL_TEST_TARGETS
+// (comma-separated; emulated runs test only their own targets).
+std::vector<std::string> TestTargets();
 
 // Forces `target` for the life of the object and checks that it is active
 // and that the kernels' dispatch really reaches that target's code.

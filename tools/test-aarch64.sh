@@ -10,9 +10,11 @@
 #   qemu -cpu max,sve256=on  SVE_256       (SVE2, 256-bit)
 #   qemu -cpu max,sve128=on  SVE2_128      (SVE2, 128-bit)
 #
-# Each run also tests every other target its CPU supports (NEON, SVE, ...,
-# SCALAR and the reference) and checks that the automatic choice is the
-# target above. Prints per CPU which target ran; exits non-zero on any failure.
+# Each run tests the target above and checks that it is the automatic
+# choice; the cortex-a72 run also tests SCALAR and the reference, and the
+# 128-bit run also the generic SVE and SVE2 code (tests/CMakeLists.txt,
+# SIMDPOOL_QEMU_CPUS). Prints per CPU which targets ran; exits non-zero on
+# any failure.
 #
 # Installs the cross packages first if any is missing (Debian; needs root or
 # sudo): dpkg --add-architecture arm64, g++-aarch64-linux-gnu, qemu-user,
