@@ -15,4 +15,5 @@ cmake -S . -B "$build" -DCMAKE_BUILD_TYPE=Debug -DCMAKE_CXX_FLAGS_DEBUG=-O0 -DCM
   -DCMAKE_EXE_LINKER_FLAGS="$sanitizers" -DSIMDPOOL_BUILD_BENCHMARKS=OFF
 cmake --build "$build" -j "$(nproc)"
 (cd "$build" && ctest --output-on-failure -j "$(nproc)")
-"$build/tests/simdpool_tests" --gtest_brief=1 | grep '^simdpool targets'
+# Which targets the suite compiled, found on this CPU and exercised.
+bash tools/report-targets.sh "$build"

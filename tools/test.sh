@@ -11,4 +11,4 @@ cmake -S . -B "$build" -DCMAKE_BUILD_TYPE=Release -DSIMDPOOL_BUILD_BENCHMARKS=OF
 cmake --build "$build" -j "$(nproc)"
 (cd "$build" && ctest --output-on-failure -j "$(nproc)")
 # Which targets the suite compiled, found on this CPU and exercised.
-"$build/tests/simdpool_tests" --gtest_brief=1 | grep '^simdpool targets'
+bash tools/report-targets.sh "$build"
