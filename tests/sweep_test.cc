@@ -271,7 +271,8 @@ TEST_P(Sweep2D, NchwMaxTallKernels) {
       const int64_t row = static_cast<int64_t>(e) / w % h;
       if (row > 0) data[e] += 256.0f * static_cast<float>(row);  // row 0 keeps its -0
     }
-    SCOPED_TRACE("rising rows, nan_odds " + std::to_string(NanOdds(i)));
+    SCOPED_TRACE("case " + std::to_string(i) + ": " + p.ToString() + " rising rows, nan_odds " +
+                 std::to_string(NanOdds(i)));
     ExpectDataLikeReference(p, data, /*with_indices=*/i % 2 == 0, i);
     if (HasFatalFailure()) return;
   }
