@@ -12,9 +12,9 @@
 #
 # Each run tests the target above and checks that it is the automatic
 # choice; the cortex-a72 run also tests SCALAR and the reference, and the
-# 128-bit run also the generic SVE and SVE2 code (tests/CMakeLists.txt,
-# SIMDPOOL_QEMU_CPUS). Prints per CPU which targets ran; exits non-zero on
-# any failure.
+# 128- and 256-bit runs also the generic SVE and SVE2 code
+# (tests/CMakeLists.txt, SIMDPOOL_QEMU_CPUS). Prints per CPU which targets
+# ran; exits non-zero on any failure.
 #
 # Installs the cross packages first if any is missing (Debian; needs root or
 # sudo): dpkg --add-architecture arm64, g++-aarch64-linux-gnu, qemu-user,
