@@ -128,6 +128,8 @@ static void MaxExample(void) {
 static void AvgExample(void) {
   simdpool_problem p;
   simdpool_shape shape;
+  simdpool_plan* plan;
+  int ran;
   float dst[kN * kC * kH * kW];
   int c, h, w, i;
 
@@ -149,8 +151,13 @@ static void AvgExample(void) {
   if (!Check(simdpool_validate(&p, &shape), "simdpool_validate (avg)")) return;
   PrintShape(&shape);
   ExpectShape(&shape, kH, kW);
-  /* Average pooling has no indices: pass NULL. */
-  if (!Check(simdpool_run(&p, kInput, dst, NULL), "simdpool_run (avg)")) return;
+  /* A plan validates and plans once; a network layer keeps it and runs it
+   * on every new input (here, once). Average pooling has no indices: pass
+   * NULL. */
+  if (!Check(simdpool_plan_create(&p, &plan), "simdpool_plan_create (avg)")) return;
+  ran = Check(simdpool_plan_run(plan, kInput, dst, NULL), "simdpool_plan_run (avg)");
+  simdpool_plan_destroy(plan);
+  if (!ran) return;
 
   for (c = 0; c < kC; ++c) {
     for (h = 0; h < kH; ++h) {

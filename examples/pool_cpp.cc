@@ -104,7 +104,11 @@ void RunAvg(const std::vector<float>& src, bool print) {
     return;
   }
   std::vector<float> dst(shape.elements);
-  if (!Check(simdpool::Run(problem, src.data(), dst.data()), "Run (avg)")) return;
+  // A plan validates and plans once; a network layer keeps it and runs it on
+  // every new input (here, once).
+  simdpool::Plan plan;
+  if (!Check(simdpool::Plan::Create(problem, &plan), "Plan::Create (avg)")) return;
+  if (!Check(plan.Run(src.data(), dst.data()), "Plan::Run (avg)")) return;
 
   if (print) std::printf("  %s\n", problem.ToString().c_str());
   for (int64_t c = 0; c < kC; ++c) {

@@ -1,6 +1,7 @@
 // The C API: thin wrappers that keep the last error message per thread.
 #include <cstddef>
 #include <cstring>
+#include <memory>
 #include <new>
 #include <stdexcept>
 #include <string>
@@ -39,6 +40,10 @@ static_assert(sizeof(simdpool_problem) == 248 && offsetof(simdpool_problem, batc
 
 }  // namespace
 
+struct simdpool_plan {
+  simdpool::internal::Plan plan;
+};
+
 extern "C" {
 
 void simdpool_problem_init(simdpool_problem* p) {
@@ -67,6 +72,26 @@ simdpool_status simdpool_run(const simdpool_problem* problem, const void* src, v
                              void* indices) {
   return Guarded([&] { return simdpool::internal::Run(problem, src, dst, indices); });
 }
+
+simdpool_status simdpool_plan_create(const simdpool_problem* problem, simdpool_plan** plan) {
+  if (plan == nullptr) {
+    return Report({SIMDPOOL_INVALID_ARGUMENT, "plan=NULL: a place for the plan is required"});
+  }
+  *plan = nullptr;
+  return Guarded([&] {
+    auto made = std::make_unique<simdpool_plan>();
+    simdpool::internal::Error e = simdpool::internal::CreatePlan(problem, &made->plan);
+    if (e.ok()) *plan = made.release();
+    return e;
+  });
+}
+
+simdpool_status simdpool_plan_run(const simdpool_plan* plan, const void* src, void* dst, void* indices) {
+  if (plan == nullptr) return Report({SIMDPOOL_INVALID_ARGUMENT, "plan=NULL: a plan is required"});
+  return Guarded([&] { return simdpool::internal::RunPlan(plan->plan, src, dst, indices); });
+}
+
+void simdpool_plan_destroy(simdpool_plan* plan) { delete plan; }
 
 const char* simdpool_last_error(void) { return g_last_error.c_str(); }
 

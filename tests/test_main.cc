@@ -124,7 +124,10 @@ void RunGuardedWith(const Problem2D& problem, const std::vector<float>& input, b
   std::copy(input.begin(), input.end(), in.data());
   GuardedBuffer<float> out(n, guard);
   GuardedBuffer<Index> idx(with_indices ? n : 1, guard);
-  const Status status = Run(problem, in.data(), out.data(), with_indices ? idx.data() : nullptr);
+  Plan plan;
+  Status status = Plan::Create(problem, &plan);
+  ASSERT_TRUE(status.ok()) << status.message();
+  status = plan.Run(in.data(), out.data(), with_indices ? idx.data() : nullptr);
   ASSERT_TRUE(status.ok()) << status.message();
   ASSERT_TRUE(in.Intact()) << "write into the input tensor's surroundings";
   ASSERT_TRUE(out.Intact()) << "write outside the output tensor";

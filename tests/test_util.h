@@ -124,7 +124,8 @@ struct Outputs {
 // indices whatever the problem's index type.
 Outputs RunReference(const Problem2D& problem, const std::vector<float>& input, bool with_indices);
 
-// Runs `problem` on the current target on buffers against inaccessible pages
+// Runs `problem` through a plan (simdpool_plan; simdpool_run is a plan made
+// for one run) on the current target on buffers against inaccessible pages
 // on the `guard` side, with indices of the problem's index type widened to
 // int64 in `actual`; fails if the run fails or writes outside its buffers.
 void RunGuarded(const Problem2D& problem, const std::vector<float>& input, bool with_indices, Guard guard,

@@ -109,6 +109,13 @@ TEST_P(Validation, RejectsWithMessageAndWritesNothing) {
     EXPECT_NE(std::string(simdpool_last_error()).find(bad.message), std::string::npos);
     for (float v : out) ASSERT_EQ(v, -123.0f);
     for (int64_t v : idx) ASSERT_EQ(v, -77);
+
+    // A plan is refused the same way, and none is returned.
+    simdpool_plan* plan = reinterpret_cast<simdpool_plan*>(&shape);
+    EXPECT_EQ(simdpool_plan_create(&p, &plan), bad.status);
+    EXPECT_EQ(plan, nullptr);
+    EXPECT_NE(std::string(simdpool_last_error()).find(bad.message), std::string::npos)
+        << "message: " << simdpool_last_error();
   }
 }
 
@@ -131,6 +138,44 @@ TEST_P(Validation, RejectsBadBuffers) {
   EXPECT_NE(std::string(simdpool_last_error()).find("problem=NULL"), std::string::npos);
 }
 
+// A plan's run checks its buffers as simdpool_run does.
+TEST_P(Validation, PlanRejectsBadBuffers) {
+  Problem2D problem(Op::kAvg, Layout::kNHWC, 1, 2, 4, 4);
+  problem.Kernel(2, 2);
+  Plan plan;
+  ASSERT_TRUE(Plan::Create(problem, &plan).ok());
+  std::vector<float> in(32, 1.0f), out(8, -5.0f);
+  std::vector<int64_t> idx(8, -9);
+  Status s = plan.Run(nullptr, out.data());
+  EXPECT_NE(s.message().find("src=NULL"), std::string::npos) << s.message();
+  s = plan.Run(in.data(), nullptr);
+  EXPECT_NE(s.message().find("dst=NULL"), std::string::npos) << s.message();
+  s = plan.Run(in.data(), out.data(), idx.data());
+  EXPECT_NE(s.message().find("only max pooling produces indices"), std::string::npos) << s.message();
+  s = plan.Run(in.data(), in.data() + 4);
+  EXPECT_NE(s.message().find("must not overlap"), std::string::npos) << s.message();
+  for (float v : out) EXPECT_EQ(v, -5.0f);
+  for (int64_t v : idx) EXPECT_EQ(v, -9);
+
+  EXPECT_EQ(simdpool_plan_run(nullptr, in.data(), out.data(), nullptr), SIMDPOOL_INVALID_ARGUMENT);
+  EXPECT_NE(std::string(simdpool_last_error()).find("plan=NULL: a plan is required"), std::string::npos);
+  EXPECT_EQ(simdpool_plan_create(nullptr, nullptr), SIMDPOOL_INVALID_ARGUMENT);
+  EXPECT_NE(std::string(simdpool_last_error()).find("plan=NULL: a place for the plan is required"),
+            std::string::npos);
+  simdpool_plan* none = reinterpret_cast<simdpool_plan*>(&s);
+  EXPECT_EQ(simdpool_plan_create(nullptr, &none), SIMDPOOL_INVALID_ARGUMENT);
+  EXPECT_EQ(none, nullptr);
+  EXPECT_NE(std::string(simdpool_last_error()).find("problem=NULL"), std::string::npos);
+  simdpool_plan_destroy(nullptr);
+
+  // A failed Create leaves the plan empty, and an empty plan does not run.
+  problem.Kernel(0, 2);
+  EXPECT_FALSE(Plan::Create(problem, &plan).ok());
+  s = plan.Run(in.data(), out.data());
+  EXPECT_NE(s.message().find("plan=NULL"), std::string::npos) << s.message();
+  for (float v : out) EXPECT_EQ(v, -5.0f);
+}
+
 // SEMANTICS §13.42: an empty batch is valid and touches no buffer.
 TEST_P(Validation, EmptyBatch) {
   Problem2D problem(Op::kMax, Layout::kNCHW, 0, 3, 4, 4);
@@ -143,6 +188,9 @@ TEST_P(Validation, EmptyBatch) {
   EXPECT_EQ(shape.dims[3], 2);
   EXPECT_EQ(shape.elements, 0);
   EXPECT_TRUE(simdpool::Run(problem, nullptr, nullptr, nullptr).ok());
+  Plan plan;
+  ASSERT_TRUE(Plan::Create(problem, &plan).ok());
+  EXPECT_TRUE(plan.Run(nullptr, nullptr, nullptr).ok());
 }
 
 // A plane of exactly 2^31 elements has int32 indices up to 2^31 - 1.
@@ -166,6 +214,14 @@ TEST_P(Validation, IndexBufferTypeMustMatch) {
   problem.IndexType(SIMDPOOL_INDEX_INT32);
   s = simdpool::Run(problem, in.data(), out.data(), idx64.data());
   EXPECT_NE(s.message().find("indices: an int64_t buffer, but index_type=1"), std::string::npos) << s.message();
+  Plan plan;
+  ASSERT_TRUE(Plan::Create(problem, &plan).ok());
+  s = plan.Run(in.data(), out.data(), idx64.data());
+  EXPECT_NE(s.message().find("indices: an int64_t buffer, but index_type=1"), std::string::npos) << s.message();
+  problem.IndexType(SIMDPOOL_INDEX_INT64);
+  ASSERT_TRUE(Plan::Create(problem, &plan).ok());
+  s = plan.Run(in.data(), out.data(), idx32.data());
+  EXPECT_NE(s.message().find("indices: an int32_t buffer, but index_type=0"), std::string::npos) << s.message();
   for (float v : out) EXPECT_EQ(v, -5.0f);
   for (int32_t v : idx32) EXPECT_EQ(v, -9);
   for (int64_t v : idx64) EXPECT_EQ(v, -9);

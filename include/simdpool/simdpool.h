@@ -119,6 +119,30 @@ simdpool_status simdpool_validate(const simdpool_problem* problem,
 simdpool_status simdpool_run(const simdpool_problem* problem, const void* src,
                              void* dst, void* indices);
 
+/* ---- Plans: validate and plan once, run many times -------------------- */
+
+/* A validated problem with its window tables and divisors, made once and run
+ * any number of times, as oneDNN's primitives and XNNPACK's operators are.
+ * simdpool_run plans its problem anew at every call; on small tensors that
+ * planning takes longer than the pooling. Opaque. */
+typedef struct simdpool_plan simdpool_plan;
+
+/* Validates `problem` and makes a plan of it in *plan (which the caller
+ * releases with simdpool_plan_destroy). On failure *plan is set to NULL and
+ * the status and message are those simdpool_validate gives (or
+ * SIMDPOOL_OUT_OF_MEMORY). */
+simdpool_status simdpool_plan_create(const simdpool_problem* problem,
+                                     simdpool_plan** plan);
+
+/* Runs a plan: the same as simdpool_run on the plan's problem, with the same
+ * buffer rules, on the target active at this call. A plan is only read, so
+ * several threads may run one plan at once. */
+simdpool_status simdpool_plan_run(const simdpool_plan* plan, const void* src,
+                                  void* dst, void* indices);
+
+/* Releases a plan; NULL is ignored. */
+void simdpool_plan_destroy(simdpool_plan* plan);
+
 /* The message of the last status-returning call on this thread ("" after a
  * success). */
 const char* simdpool_last_error(void);
@@ -143,7 +167,8 @@ typedef enum simdpool_target_list {
 size_t simdpool_targets(simdpool_target_list which, const char** names,
                         size_t capacity);
 
-/* The target the next simdpool_run() will use on this CPU. */
+/* The target the next simdpool_run() or simdpool_plan_run() will use on this
+ * CPU. */
 const char* simdpool_active_target(void);
 
 /* Forces a target by name (case-insensitive; "reference" runs the scalar

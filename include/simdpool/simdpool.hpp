@@ -5,6 +5,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <memory>
 #include <string>
 #include <utility>
 #include <vector>
@@ -98,14 +99,15 @@ inline Status Run(const Problem2D& problem, const float* src, float* dst, std::n
 }
 
 namespace internal {
-inline Status RunWithIndices(const Problem2D& problem, const float* src, float* dst, void* indices,
-                             simdpool_index_type buffer_type, const char* buffer_name) {
-  const int32_t type = problem.c_problem().index_type;
-  if (indices != nullptr && type != buffer_type) {
+// An indices buffer must have the problem's IndexType().
+inline Status CheckIndexType(int32_t problem_type, const void* indices, simdpool_index_type buffer_type,
+                             const char* buffer_name) {
+  if (indices != nullptr && problem_type != buffer_type) {
     return Status(SIMDPOOL_INVALID_ARGUMENT, std::string("indices: ") + buffer_name + " buffer, but index_type=" +
-                                                 std::to_string(type) + "; the problem's IndexType() must match");
+                                                 std::to_string(problem_type) +
+                                                 "; the problem's IndexType() must match");
   }
-  return MakeStatus(simdpool_run(&problem.c_problem(), src, dst, indices));
+  return Status();
 }
 }  // namespace internal
 
@@ -113,11 +115,51 @@ inline Status RunWithIndices(const Problem2D& problem, const float* src, float* 
 // IndexType(): an int64_t buffer for SIMDPOOL_INDEX_INT64 (the default), an
 // int32_t buffer for SIMDPOOL_INDEX_INT32. A mismatch is an error.
 inline Status Run(const Problem2D& problem, const float* src, float* dst, int64_t* indices) {
-  return internal::RunWithIndices(problem, src, dst, indices, SIMDPOOL_INDEX_INT64, "an int64_t");
+  Status s = internal::CheckIndexType(problem.c_problem().index_type, indices, SIMDPOOL_INDEX_INT64, "an int64_t");
+  return s.ok() ? MakeStatus(simdpool_run(&problem.c_problem(), src, dst, indices)) : s;
 }
 inline Status Run(const Problem2D& problem, const float* src, float* dst, int32_t* indices) {
-  return internal::RunWithIndices(problem, src, dst, indices, SIMDPOOL_INDEX_INT32, "an int32_t");
+  Status s = internal::CheckIndexType(problem.c_problem().index_type, indices, SIMDPOOL_INDEX_INT32, "an int32_t");
+  return s.ok() ? MakeStatus(simdpool_run(&problem.c_problem(), src, dst, indices)) : s;
 }
+
+// A problem validated and planned once, to run many times (simdpool_plan):
+// its Run is the free Run above without the planning. Move-only; an empty
+// Plan (default-constructed, moved from, or from a failed Create) fails to
+// run.
+class Plan {
+ public:
+  Plan() = default;
+
+  // Validates and plans `problem` into *plan; on failure *plan is empty.
+  static Status Create(const Problem2D& problem, Plan* plan) {
+    simdpool_plan* made = nullptr;
+    const Status status = MakeStatus(simdpool_plan_create(&problem.c_problem(), &made));
+    plan->plan_.reset(made);
+    plan->index_type_ = problem.c_problem().index_type;
+    return status;
+  }
+
+  Status Run(const float* src, float* dst) const {
+    return MakeStatus(simdpool_plan_run(plan_.get(), src, dst, nullptr));
+  }
+  Status Run(const float* src, float* dst, std::nullptr_t) const { return Run(src, dst); }
+  Status Run(const float* src, float* dst, int64_t* indices) const {
+    Status s = internal::CheckIndexType(index_type_, indices, SIMDPOOL_INDEX_INT64, "an int64_t");
+    return s.ok() ? MakeStatus(simdpool_plan_run(plan_.get(), src, dst, indices)) : s;
+  }
+  Status Run(const float* src, float* dst, int32_t* indices) const {
+    Status s = internal::CheckIndexType(index_type_, indices, SIMDPOOL_INDEX_INT32, "an int32_t");
+    return s.ok() ? MakeStatus(simdpool_plan_run(plan_.get(), src, dst, indices)) : s;
+  }
+
+ private:
+  struct Destroy {
+    void operator()(simdpool_plan* plan) const { simdpool_plan_destroy(plan); }
+  };
+  std::unique_ptr<simdpool_plan, Destroy> plan_;
+  int32_t index_type_ = SIMDPOOL_INDEX_INT64;
+};
 
 inline std::vector<std::string> Targets(simdpool_target_list which) {
   std::vector<const char*> names(simdpool_targets(which, nullptr, 0));
