@@ -141,9 +141,11 @@ void PoolBenchmark(benchmark::State& state, size_t case_index, const Case& c,
   }
   Tensors* t = status.ok() ? GetTensors(case_index, c) : nullptr;
   if (status.ok() && t == nullptr) status = Status(SIMDPOOL_OUT_OF_MEMORY, "out of memory");
+  Plan plan;
+  if (status.ok()) status = Plan::Create(c.problem, &plan);
   if (status.ok()) {
     for (auto _ : state) {
-      status = RunShape(c.problem, t->src.get(), t->dst.get(), c.indices, t->indices.get());
+      status = RunShape(plan, t->src.get(), t->dst.get(), c.indices, t->indices.get());
       if (!status.ok()) break;
     }
   }

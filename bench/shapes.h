@@ -59,12 +59,13 @@ inline Problem2D MakeProblem(const Shape& shape, Layout layout) {
   return problem;
 }
 
-// Runs `problem` with the indices of `indices` (none, or of the problem's
-// index type) in `index_buffer`, which has room for int64 ones.
-inline Status RunShape(const Problem2D& problem, const float* src, float* dst, Indices indices,
-                       int64_t* index_buffer) {
-  if (indices == Indices::kInt32) return Run(problem, src, dst, reinterpret_cast<int32_t*>(index_buffer));
-  return Run(problem, src, dst, indices == Indices::kInt64 ? index_buffer : nullptr);
+// Runs `plan` with the indices of `indices` (none, or of the problem's
+// index type) in `index_buffer`, which has room for int64 ones. Timed runs
+// use a plan made beforehand, as oneDNN's and XNNPACK's benchmarks time
+// their primitives and operators, not their creation.
+inline Status RunShape(const Plan& plan, const float* src, float* dst, Indices indices, int64_t* index_buffer) {
+  if (indices == Indices::kInt32) return plan.Run(src, dst, reinterpret_cast<int32_t*>(index_buffer));
+  return plan.Run(src, dst, indices == Indices::kInt64 ? index_buffer : nullptr);
 }
 
 inline const char* LayoutName(Layout layout) { return layout == Layout::kNCHW ? "nchw" : "nhwc"; }

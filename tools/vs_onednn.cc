@@ -133,8 +133,13 @@ int main(int argc, char** argv) {
       std::mt19937 rng(20240611);
       std::uniform_real_distribution<float> uniform(-1.0f, 1.0f);
       std::generate(src.get(), src.get() + inputs, [&] { return uniform(rng); });
+      simdpool::Plan plan;
+      if (const simdpool::Status st = simdpool::Plan::Create(problem, &plan); !st.ok()) {
+        std::fprintf(stderr, "%s: %s\n", name.c_str(), st.message().c_str());
+        return 1;
+      }
       const std::function<void()> run_simdpool = [&] {
-        if (!bench::RunShape(problem, src.get(), dst.get(), s.indices, indices.get()).ok()) std::abort();
+        if (!bench::RunShape(plan, src.get(), dst.get(), s.indices, indices.get()).ok()) std::abort();
       };
 
       // oneDNN 2.6: pooling_v2 takes dilation, where 0 means none. Memory
