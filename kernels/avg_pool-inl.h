@@ -171,24 +171,28 @@ void AvgPoolNHWCWith(D d, const internal::Plan& plan, const float* HWY_RESTRICT 
     const float* image = src + n * plan.in_plane * C;
     for (int64_t oh = 0; oh < ah.out; ++oh) {
       const int64_t hb = ah.tap_begin[oh], he = ah.tap_end[oh], h0 = ah.start[oh];
-      const bool full_rows = kKH != 0 && hb == 0 && he == kKH;
       for (int64_t ow = 0; ow < aw.out; ++ow) {
         float* out = dst + ((n * ah.out + oh) * aw.out + ow) * C;
         const float divisor = plan.avg_divisors[oh * aw.out + ow];
         const int64_t wb = aw.tap_begin[ow], we = aw.tap_end[ow], w0 = aw.start[ow];
-        if (full_rows && ow >= aw.full_begin && ow + 2 <= aw.full_end) {
-          const float next_divisor = plan.avg_divisors[oh * aw.out + ow + 1];
-          if (aw.stride == 1) {
-            AvgPixelPairAllChannels<kKH, kKW, true>(d, plan, image, h0, w0, divisor, next_divisor, out);
-          } else {
-            AvgPixelPairAllChannels<kKH, kKW, false>(d, plan, image, h0, w0, divisor, next_divisor, out);
+        if constexpr (kKH != 0) {
+          const bool full_rows = hb == 0 && he == kKH;
+          if (full_rows && ow >= aw.full_begin && ow + 2 <= aw.full_end) {
+            const float next_divisor = plan.avg_divisors[oh * aw.out + ow + 1];
+            if (aw.stride == 1) {
+              AvgPixelPairAllChannels<kKH, kKW, true>(d, plan, image, h0, w0, divisor, next_divisor, out);
+            } else {
+              AvgPixelPairAllChannels<kKH, kKW, false>(d, plan, image, h0, w0, divisor, next_divisor, out);
+            }
+            ++ow;
+            continue;
           }
-          ++ow;
-        } else if (full_rows && wb == 0 && we == kKW) {
-          AvgPixelAllChannels<kKH, kKW>(d, plan, image, h0, hb, he, w0, wb, we, divisor, out);
-        } else {
-          AvgPixelAllChannels<0, 0>(d, plan, image, h0, hb, he, w0, wb, we, divisor, out);
+          if (full_rows && wb == 0 && we == kKW) {
+            AvgPixelAllChannels<kKH, kKW>(d, plan, image, h0, hb, he, w0, wb, we, divisor, out);
+            continue;
+          }
         }
+        AvgPixelAllChannels<0, 0>(d, plan, image, h0, hb, he, w0, wb, we, divisor, out);
       }
     }
   }
