@@ -167,6 +167,8 @@ TEST_P(Validation, PlanRejectsBadBuffers) {
   EXPECT_EQ(none, nullptr);
   EXPECT_NE(std::string(simdpool_last_error()).find("problem=NULL"), std::string::npos);
   simdpool_plan_destroy(nullptr);
+  s = Plan::Create(problem, nullptr);
+  EXPECT_NE(s.message().find("plan=nullptr: a place for the plan is required"), std::string::npos) << s.message();
 
   // A failed Create leaves the plan empty, and an empty plan does not run.
   problem.Kernel(0, 2);

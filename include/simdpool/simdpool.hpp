@@ -133,6 +133,7 @@ class Plan {
 
   // Validates and plans `problem` into *plan; on failure *plan is empty.
   static Status Create(const Problem2D& problem, Plan* plan) {
+    if (plan == nullptr) return Status(SIMDPOOL_INVALID_ARGUMENT, "plan=nullptr: a place for the plan is required");
     simdpool_plan* made = nullptr;
     const Status status = MakeStatus(simdpool_plan_create(&problem.c_problem(), &made));
     plan->plan_.reset(made);
