@@ -14,36 +14,6 @@ namespace simdpool {
 namespace test {
 namespace {
 
-// Data with ties (small integers), NaN, +-inf and -0 sprinkled in. A NaN
-// sends a kernel's window to its exact path, so `nan_odds` (one NaN or
-// infinity kind in that many) also lets whole rows stay on the fast path,
-// and tall windows see maxima other than +inf. Without `negative_zeros`,
-// +0 takes the place of -0: NCHW max folds planes free of NaN and -0 in
-// another order (MaxPlaneColumnsFirst).
-std::vector<float> RandomData(size_t n, std::mt19937_64& rng, int nan_odds = 40,
-                              bool negative_zeros = true) {
-  std::uniform_int_distribution<int> small(-4, 4), kind(0, 39), nan(0, nan_odds - 1);
-  std::uniform_real_distribution<float> real(-100.0f, 100.0f);
-  std::vector<float> v(n);
-  for (float& x : v) {
-    const int k = kind(rng);
-    if (k <= 3 && nan_odds > 40 && nan(rng) >= 40) {  // a NaN or inf made rarer: a small integer instead
-      x = static_cast<float>(small(rng));
-      continue;
-    }
-    switch (k) {
-      case 0: x = std::numeric_limits<float>::quiet_NaN(); break;
-      case 1: x = -std::numeric_limits<float>::quiet_NaN(); break;
-      case 2: x = std::numeric_limits<float>::infinity(); break;
-      case 3: x = -std::numeric_limits<float>::infinity(); break;
-      case 4: x = negative_zeros ? -0.0f : 0.0f; break;
-      case 5: x = 0.0f; break;
-      default: x = (kind(rng) < 20) ? static_cast<float>(small(rng)) : real(rng);
-    }
-  }
-  return v;
-}
-
 // A random valid problem: channel and width tails 1..65, odd sizes, padding
 // (PyTorch-limited or ONNX-style asymmetric), dilation, ceil mode,
 // count_include_pad and divisor_override.
@@ -78,14 +48,6 @@ Problem2D RandomProblem(std::mt19937_64& rng) {
     simdpool_shape shape;
     if (OutputShape(p, &shape).ok() && shape.elements > 0) return p;
   }
-}
-
-// Max selects elements, so every bit must match, NaN payloads included.
-// An average's NaN payload comes from the adder (IEEE 754 leaves it open and
-// compilers may swap operands), so any NaN equals any NaN there.
-uint32_t ComparableBits(int32_t op, float f) {
-  if (op == SIMDPOOL_OP_AVG && std::isnan(f)) return 0x7FC00000u;
-  return Bits(f);
 }
 
 class Sweep2D : public TargetTest {};

@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <cstdio>
 #include <cstdlib>
+#include <limits>
 #include <mutex>
 #include <set>
 #include <sstream>
@@ -93,6 +94,29 @@ void NoteTargetExercised(const std::string& target) {
 int ScaledCount(int count) {
   const long long scaled = static_cast<long long>(count) * TestScalePercent() / 100;
   return scaled < 1 ? 1 : static_cast<int>(scaled);
+}
+
+std::vector<float> RandomData(size_t n, std::mt19937_64& rng, int nan_odds, bool negative_zeros) {
+  std::uniform_int_distribution<int> small(-4, 4), kind(0, 39), nan(0, nan_odds - 1);
+  std::uniform_real_distribution<float> real(-100.0f, 100.0f);
+  std::vector<float> v(n);
+  for (float& x : v) {
+    const int k = kind(rng);
+    if (k <= 3 && nan_odds > 40 && nan(rng) >= 40) {  // a NaN or inf made rarer: a small integer instead
+      x = static_cast<float>(small(rng));
+      continue;
+    }
+    switch (k) {
+      case 0: x = std::numeric_limits<float>::quiet_NaN(); break;
+      case 1: x = -std::numeric_limits<float>::quiet_NaN(); break;
+      case 2: x = std::numeric_limits<float>::infinity(); break;
+      case 3: x = -std::numeric_limits<float>::infinity(); break;
+      case 4: x = negative_zeros ? -0.0f : 0.0f; break;
+      case 5: x = 0.0f; break;
+      default: x = (kind(rng) < 20) ? static_cast<float>(small(rng)) : real(rng);
+    }
+  }
+  return v;
 }
 
 Outputs RunReference(const Problem2D& problem, const std::vector<float>& input, bool with_indices) {

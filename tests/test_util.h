@@ -7,7 +7,9 @@
 #include <unistd.h>
 
 #include <cstdint>
+#include <cmath>
 #include <cstring>
+#include <random>
 #include <string>
 #include <vector>
 
@@ -114,6 +116,22 @@ inline uint32_t Bits(float f) {
   std::memcpy(&u, &f, sizeof(u));
   return u;
 }
+
+// Max selects elements, so every bit must match, NaN payloads included.
+// An average's NaN payload comes from the adder (IEEE 754 leaves it open and
+// compilers may swap operands), so any NaN equals any NaN there.
+inline uint32_t ComparableBits(int32_t op, float f) {
+  if (op == SIMDPOOL_OP_AVG && std::isnan(f)) return 0x7FC00000u;
+  return Bits(f);
+}
+
+// Data with ties (small integers), NaN, +-inf and -0 sprinkled in. A NaN
+// sends a kernel's window to its exact path, so `nan_odds` (one NaN or
+// infinity kind in that many) also lets whole rows stay on the fast path,
+// and tall windows see maxima other than +inf. Without `negative_zeros`,
+// +0 takes the place of -0: NCHW max folds planes free of NaN and -0 in
+// another order (MaxPlaneColumnsFirst).
+std::vector<float> RandomData(size_t n, std::mt19937_64& rng, int nan_odds = 40, bool negative_zeros = true);
 
 struct Outputs {
   std::vector<float> values;
